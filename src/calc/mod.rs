@@ -1,0 +1,1 @@
+//! calc (to be written).

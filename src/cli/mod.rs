@@ -1,0 +1,89 @@
+//! The `echolab` command line. Every subcommand calls the same library the GUI uses.
+//!
+//! Errors print one line (`error: …`) naming what is wrong and the file, and exit with status 2.
+
+mod dicom_cmds;
+mod grade_cmd;
+mod report_cmds;
+mod sample_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Echolab: echocardiography core-lab reading workstation.
+#[derive(Debug, Parser)]
+#[command(name = "echolab", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Files or folders to open in the desktop app (default: the bundled sample study).
+    pub paths: Vec<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the header facts of a DICOM file (transfer syntax, frames, timing, US regions).
+    Inspect(dicom_cmds::InspectArgs),
+    /// Decode every frame and print its SHA-256 and mean.
+    Frames(dicom_cmds::FramesArgs),
+    /// Map one image pixel to its US region and physical values.
+    Probe(dicom_cmds::ProbeArgs),
+    /// Write frames as PNG files.
+    ExportFrames(dicom_cmds::ExportFramesArgs),
+    /// Regenerate the synthetic sample study in `sample_data/`.
+    Sample(sample_cmd::SampleArgs),
+    /// Grade MR from measurement values (JSON) under a guideline, optionally with a trial protocol.
+    Grade(grade_cmd::GradeArgs),
+    /// Reader accounts (keys for electronic signatures).
+    Reader(report_cmds::ReaderArgs),
+    /// Reading reports: draft, sign, verify.
+    Report(report_cmds::ReportArgs),
+    /// Audit trail checks.
+    Audit(report_cmds::AuditArgs),
+}
+
+/// Parses the command line and runs it; used by `main`.
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run_gui(cli.paths),
+        Some(Command::Inspect(a)) => dicom_cmds::inspect(&a),
+        Some(Command::Frames(a)) => dicom_cmds::frames(&a),
+        Some(Command::Probe(a)) => dicom_cmds::probe(&a),
+        Some(Command::ExportFrames(a)) => dicom_cmds::export_frames(&a),
+        Some(Command::Sample(a)) => sample_cmd::run(&a),
+        Some(Command::Grade(a)) => grade_cmd::run(&a),
+        Some(Command::Reader(a)) => report_cmds::reader(&a),
+        Some(Command::Report(a)) => report_cmds::report(&a),
+        Some(Command::Audit(a)) => report_cmds::audit(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+fn run_gui(paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    crate::gui::run(paths)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "gui"))]
+fn run_gui(_paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("this build has no desktop app (built without the `gui` feature); use a subcommand, see --help")
+}
+
+/// Writes `value` as pretty JSON to stdout.
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    println!("{text}");
+    Ok(())
+}

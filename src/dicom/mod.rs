@@ -1,0 +1,1 @@
+//! dicom (to be written).

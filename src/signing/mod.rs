@@ -1,0 +1,1 @@
+//! signing (to be written).
