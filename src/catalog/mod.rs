@@ -165,7 +165,7 @@ impl Catalog {
                 return Err(CatalogError::Invalid(format!("duplicate id `{}`", e.id)));
             }
             if e.is_finding() {
-                if e.boolean == !e.choices.is_empty() {
+                if e.boolean != e.choices.is_empty() {
                     return Err(CatalogError::Invalid(format!(
                         "finding `{}` needs either `boolean = true` or `choices`",
                         e.id
