@@ -338,3 +338,50 @@ fn measurement_set_to_grade_input() {
             .contains("not_an_id")
     );
 }
+
+#[test]
+fn four_contours_give_edv_esv_and_ef() {
+    let ed4 = half_ellipse(2.5, 8.0, 1000, 0.0, [0.0, 0.0]);
+    let ed2 = half_ellipse(2.4, 8.0, 1000, 0.0, [0.0, 0.0]);
+    let es4 = half_ellipse(1.7, 7.0, 1000, 0.0, [0.0, 0.0]);
+    let es2 = half_ellipse(1.6, 7.0, 1000, 0.0, [0.0, 0.0]);
+    let v = geometry::biplane_lv_volumes(&ed4, &ed2, &es4, &es2).expect("volumes");
+    let edv = 2.0 / 3.0 * PI * 2.5 * 2.4 * 8.0;
+    let esv = 2.0 / 3.0 * PI * 1.7 * 1.6 * 7.0;
+    assert!(rel(v.edv.volume_ml, edv) < 0.002);
+    assert!(rel(v.esv.volume_ml, esv) < 0.002);
+    let ef = v.ef_percent.expect("ef");
+    assert!((ef - (edv - esv) / edv * 100.0).abs() < 0.2, "{ef}");
+}
+
+#[test]
+fn finding_aliases_are_normalized() {
+    let mut i = GradeInput::default();
+    i.findings.insert(
+        "mr_etiology".to_owned(),
+        FindingValue::Choice("Functional".to_owned()),
+    );
+    i.findings
+        .insert("nyha_class".to_owned(), FindingValue::Number(3.0));
+    i.findings.insert(
+        "mr_jet_direction".to_owned(),
+        FindingValue::Choice("eccentric".to_owned()),
+    );
+    let r = grade(&i, "ase2017", Some("ptma")).expect("grades");
+    let e = r.eligibility.expect("eligibility");
+    let nyha = e
+        .criteria
+        .iter()
+        .find(|c| c.id == "nyha_ii_to_iv")
+        .expect("nyha");
+    assert_eq!(nyha.terms[0].answer.as_deref(), Some("III"));
+    let jet = r
+        .criteria
+        .iter()
+        .find(|c| c.id == "jet_large")
+        .expect("jet");
+    assert_eq!(jet.status, echolab::grading::Status::Met);
+    i.findings
+        .insert("nyha_class".to_owned(), FindingValue::Number(3.5));
+    assert!(grade(&i, "ase2017", None).is_err());
+}
