@@ -28,6 +28,10 @@ pub struct GradeArgs {
     /// Extra guideline/protocol TOML file or directory to load.
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// Apply the secondary-MR lower thresholds (elliptical orifice: EROA >= 0.30 cm2; low flow:
+    /// RVol >= 45 mL) where the rule set defines them; off by default (MR_REFERENCE §9 item 4).
+    #[arg(long)]
+    pub secondary_mr: bool,
     /// Print the full report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -37,8 +41,11 @@ pub struct GradeArgs {
 pub fn run(a: &GradeArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&a.input)
         .with_context(|| format!("cannot read {}", a.input.display()))?;
-    let input: GradeInput = serde_json::from_str(&text)
+    let mut input: GradeInput = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a valid grading input", a.input.display()))?;
+    if a.secondary_mr {
+        input.options.insert("secondary_mr".to_owned(), true);
+    }
     let mut rules = Rules::try_builtin().context("built-in rule sets")?;
     if let Some(path) = &a.rules {
         rules
