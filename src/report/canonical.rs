@@ -259,10 +259,11 @@ mod tests {
 
     #[test]
     fn utf16_key_order_differs_from_utf8() {
-        // U+FF61 sorts after U+1F600 in UTF-8 byte order but before it in UTF-16 order.
-        let v = json!({"\u{1F600}": 1, "\u{FF61}": 2});
+        // U+1F600 (UTF-16 D83D DE00) sorts before U+FF61 in UTF-16 code units, but after it in
+        // UTF-8 bytes (F0… > EF…). RFC 8785 uses the UTF-16 order.
+        let v = json!({"\u{FF61}": 2, "\u{1F600}": 1});
         let s = to_canonical_string(&v).unwrap();
-        assert_eq!(s, "{\"\u{FF61}\":2,\"\u{1F600}\":1}");
+        assert_eq!(s, "{\"\u{1F600}\":1,\"\u{FF61}\":2}");
     }
 
     #[test]

@@ -61,13 +61,18 @@ pub fn render_text(report: &ReadingReport) -> String {
             let place = match &m.geometry {
                 Some(g) => format!(
                     " [frame {}, {} point(s){}]",
-                    g.frame,
+                    g.frame.map(|f| f.to_string()).unwrap_or_else(|| "-".to_owned()),
                     g.points_px.len(),
                     g.region.map(|r| format!(", region {r}")).unwrap_or_default()
                 ),
                 None => String::new(),
             };
-            let _ = writeln!(s, "  {:<32} {} {}{place}", m.quantity, m.value, m.unit);
+            let value = match (m.value, &m.unit) {
+                (Some(v), Some(u)) => format!("{v} {u}"),
+                (Some(v), None) => v.to_string(),
+                _ => "(drawn)".to_owned(),
+            };
+            let _ = writeln!(s, "  {:<32} {value}{place}", m.quantity);
         }
     }
     if !report.derived.is_empty() {
@@ -86,9 +91,9 @@ pub fn render_text(report: &ReadingReport) -> String {
         let _ = writeln!(
             s,
             "Grade: {} (rule set {} version {}{})",
-            g.grade,
-            g.ruleset_id,
-            g.ruleset_version,
+            g.result.grade.as_str(),
+            g.result.guideline.id,
+            g.result.guideline.version,
             g.protocol_id
                 .as_deref()
                 .map(|p| format!(", protocol {p}"))

@@ -313,7 +313,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("study {study_uid}")))?;
         let (subject_id, visit, study_date, site_name, arm, blind_sites) = row;
         let blinded = session.role().is_blinded();
-        let study = self.study_ref(study_uid)?.images;
+        let study = self.study_reference(study_uid)?.images;
         Ok(StudyView {
             study_uid: study_uid.to_owned(),
             subject_id,

@@ -151,16 +151,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Stored status of one version of a report (None if the database does not know it).
-    pub fn version_status(&self, read_id: &str, version: u32) -> StoreResult<Option<ReportStatus>> {
+    /// What the database stores about one version of a report (None if it does not know it).
+    /// For verification tools; it shows no report content.
+    pub fn version_info(&self, read_id: &str, version: u32) -> StoreResult<Option<VersionInfo>> {
         Ok(self
             .all_versions(read_id)?
             .into_iter()
-            .find(|v| v.version == version)
-            .map(|v| v.status))
+            .find(|v| v.version == version))
     }
 
-    pub(crate) fn study_ref(&self, study_uid: &str) -> StoreResult<StudyRef> {
+    /// The study's image references (UIDs and file hashes) as they go into a report.
+    pub fn study_reference(&self, study_uid: &str) -> StoreResult<StudyRef> {
         let mut stmt = self.conn.prepare(
             "SELECT series_uid, sop_instance_uid, sha256 FROM study_files WHERE study_uid = ?1 \
              ORDER BY sop_instance_uid",
@@ -223,7 +224,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("study {study_uid}")))?;
         let mut draft = ReadingReport::new_draft(new_id(), format_utc(now));
         draft.reader_id = Some(me.to_owned());
-        draft.study = Some(self.study_ref(study_uid)?);
+        draft.study = Some(self.study_reference(study_uid)?);
         draft.subject_id = subject;
         // Blinded readers never get the visit label into their report.
         if !session.role().is_blinded() {
