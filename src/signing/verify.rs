@@ -5,7 +5,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::keys::{key_fingerprint, parse_public_key, strict_hex};
-use super::sign::{content_sha256_of_value, signing_payload};
+use super::sign::{canonical_content, signing_payload_with_content};
 use crate::report::canonical::{to_canonical_bytes, to_pretty_string};
 use crate::report::{REPORT_SCHEMA_VERSION, ReadingReport, ReportStatus, SignatureBlock, parse_utc};
 
@@ -103,7 +103,11 @@ fn check_report_fields(r: &ReadingReport, problems: &mut Vec<String>) {
 
 fn verify_value(value: &Value) -> Verification {
     let mut problems = Vec::new();
-    let content_sha256 = content_sha256_of_value(value).ok();
+    let content = canonical_content(value);
+    let content_sha256 = content
+        .as_ref()
+        .ok()
+        .map(|c| hex::encode(Sha256::digest(c)));
     let record_sha256 = to_canonical_bytes(value)
         .ok()
         .map(|b| hex::encode(Sha256::digest(b)));
@@ -120,8 +124,10 @@ fn verify_value(value: &Value) -> Verification {
             }
         },
     };
-    if let Some(block) = &block {
-        check_block(value, block, content_sha256.as_deref(), &mut problems);
+    match (&block, &content) {
+        (Some(block), Ok(content)) => check_block(content, block, &mut problems),
+        (Some(_), Err(e)) => problems.push(format!("content cannot be canonicalized: {e}")),
+        (None, _) => {}
     }
     Verification {
         signature: block,
@@ -132,7 +138,7 @@ fn verify_value(value: &Value) -> Verification {
     }
 }
 
-fn check_block(value: &Value, block: &SignatureBlock, content: Option<&str>, p: &mut Vec<String>) {
+fn check_block(content: &[u8], block: &SignatureBlock, p: &mut Vec<String>) {
     if block.algorithm != "Ed25519" {
         p.push(format!("unsupported signature algorithm {:?}", block.algorithm));
     }
@@ -145,7 +151,7 @@ fn check_block(value: &Value, block: &SignatureBlock, content: Option<&str>, p: 
             block.signed_at_utc
         ));
     }
-    if Some(block.content_sha256.as_str()) != content {
+    if block.content_sha256 != hex::encode(Sha256::digest(content)) {
         p.push(
             "content changed after signing: its SHA-256 differs from the one signed".to_owned(),
         );
@@ -165,7 +171,7 @@ fn check_block(value: &Value, block: &SignatureBlock, content: Option<&str>, p: 
         return;
     };
     let signature = Signature::from_bytes(&sig_bytes);
-    match signing_payload(value, block) {
+    match signing_payload_with_content(content, block) {
         Ok(payload) => {
             if key.verify_strict(&payload, &signature).is_err() {
                 p.push(

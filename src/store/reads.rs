@@ -417,6 +417,15 @@ impl Store {
             }
             None => None,
         };
+        if let Some(current) = versions.iter().find(|v| v.status == ReportStatus::Signed)
+            && draft.supersedes.as_ref().map(|s| s.version) != Some(current.version)
+        {
+            return Err(StoreError::Conflict(format!(
+                "report {} has a signed version {}: a new version must be an amendment that \
+                 supersedes it",
+                draft.report_id, current.version
+            )));
+        }
         let mut superseded = None;
         if let Some(sup) = &draft.supersedes {
             if let Some(v) = versions.iter().find(|v| v.version == sup.version) {
