@@ -4,17 +4,16 @@
 mod store_fixture;
 
 use echolab::grading::GradeInput;
-use rayon::prelude::*;
 use echolab::report::draft::{GradingChoice, draft_from_grade_input};
 use echolab::report::{
-    MeasurementGeometry, ReadingReport, ReportStatus, SignatureMeaning, parse_report,
-    render_report,
+    MeasurementGeometry, ReadingReport, ReportStatus, SignatureMeaning, parse_report, render_report,
 };
 use echolab::signing::{
     KdfParams, SigningError, amendment_draft, generate_key, record_sha256, sign_report, unlock,
     verify_report, verify_report_bytes,
 };
 use echolab::store::{Credentials, StoreError};
+use rayon::prelude::*;
 use store_fixture::{PASS, STUDY1, creds, session, setup, t0};
 use time::macros::datetime;
 
@@ -96,7 +95,14 @@ fn sign_then_verify_reports_who_when_and_meaning() {
     let (_, sealed) = generate_key("r1", PASS, KdfParams::insecure_fast_for_tests()).unwrap();
     let key = unlock("r1", &sealed, PASS).unwrap();
     assert!(matches!(
-        sign_report(&signed, "r1", "Rita One", &key, SignatureMeaning::Review, t0()),
+        sign_report(
+            &signed,
+            "r1",
+            "Rita One",
+            &key,
+            SignatureMeaning::Review,
+            t0()
+        ),
         Err(SigningError::NotSignable(_))
     ));
 }
@@ -107,7 +113,13 @@ fn every_one_byte_change_fails_verification() {
     assert!(verify_report_bytes(&bytes).is_intact());
     let text = String::from_utf8(bytes.clone()).unwrap();
     // The file really holds what the issue names.
-    for needle in ["\"value\": 0.75", "Rita One", "2026-05-01T14:03:27Z", "\"authorship\"", "\"severe\""] {
+    for needle in [
+        "\"value\": 0.75",
+        "Rita One",
+        "2026-05-01T14:03:27Z",
+        "\"authorship\"",
+        "\"severe\"",
+    ] {
         assert!(text.contains(needle), "{needle}");
     }
     let started = std::time::Instant::now();
@@ -181,8 +193,9 @@ fn named_field_changes_fail_with_a_signature_problem() {
         let v = verify_report_bytes(render_report(&r).unwrap().as_bytes());
         assert!(!v.is_intact(), "{what}");
         assert!(
-            v.problems.iter().any(|p| p.contains("signature does not verify")
-                || p.contains("content changed")),
+            v.problems
+                .iter()
+                .any(|p| p.contains("signature does not verify") || p.contains("content changed")),
             "{what}: {:?}",
             v.problems
         );
@@ -202,7 +215,10 @@ fn wrong_passphrase_cannot_sign() {
     let err = store
         .sign_report(&wrong, &d, SignatureMeaning::Authorship, t0())
         .unwrap_err();
-    assert!(matches!(err, StoreError::Signing(SigningError::WrongPassphrase)), "{err}");
+    assert!(
+        matches!(err, StoreError::Signing(SigningError::WrongPassphrase)),
+        "{err}"
+    );
     assert!(store.version_info(&d.report_id, 1).unwrap().is_none());
     // The refused attempt is in the audit trail.
     let chain = store.verify_audit_chain().unwrap();
@@ -212,8 +228,12 @@ fn wrong_passphrase_cannot_sign() {
     assert_eq!(refused.last().unwrap().action, "refused");
     // Sign-in fails the same way; another reader's passphrase does not open r1's key.
     assert!(store.sign_in(&wrong, t0()).is_err());
-    let (_, sealed) = generate_key("r2", "another passphrase", KdfParams::insecure_fast_for_tests())
-        .unwrap();
+    let (_, sealed) = generate_key(
+        "r2",
+        "another passphrase",
+        KdfParams::insecure_fast_for_tests(),
+    )
+    .unwrap();
     assert!(matches!(
         unlock("r2", &sealed, PASS),
         Err(SigningError::WrongPassphrase)
@@ -234,7 +254,13 @@ fn superseded_version_stays_readable_and_verifiable() {
     d.comment = "first".into();
     store.save_draft(&r1, &d, t0()).unwrap();
     let v1 = store
-        .sign_read(&r1, &d.report_id, &creds("r1"), SignatureMeaning::Authorship, t0())
+        .sign_read(
+            &r1,
+            &d.report_id,
+            &creds("r1"),
+            SignatureMeaning::Authorship,
+            t0(),
+        )
         .unwrap();
     let mut v2 = store.amend_read(&r1, &d.report_id, t0()).unwrap();
     assert_eq!(v2.version, 2);
@@ -245,7 +271,13 @@ fn superseded_version_stays_readable_and_verifiable() {
     v2.comment = "corrected".into();
     store.save_draft(&r1, &v2, t0()).unwrap();
     let v2s = store
-        .sign_read(&r1, &d.report_id, &creds("r1"), SignatureMeaning::Authorship, t0())
+        .sign_read(
+            &r1,
+            &d.report_id,
+            &creds("r1"),
+            SignatureMeaning::Authorship,
+            t0(),
+        )
         .unwrap();
     assert!(verify_report(&v2s).is_intact());
 

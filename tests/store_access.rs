@@ -45,13 +45,21 @@ fn import_registers_studies_files_and_visits() {
         .unwrap();
     assert_eq!(again.studies[0].files_added, 0);
     assert_eq!(again.studies[0].files_known, 1);
-    assert_eq!(s.study_view(&b, STUDY2).unwrap().visit, Some(Visit::Month12));
+    assert_eq!(
+        s.study_view(&b, STUDY2).unwrap().visit,
+        Some(Visit::Month12)
+    );
     let history = s.record_history(STUDY2).unwrap();
     assert_eq!(history.len(), 2, "create + visit change");
     assert_eq!(history[1].action, "modify");
     // The text file next to the DICOM files is skipped, not an error.
     let full = s
-        .import_folder("boss", &dir.path().join("dicom"), &ImportOptions::default(), t0())
+        .import_folder(
+            "boss",
+            &dir.path().join("dicom"),
+            &ImportOptions::default(),
+            t0(),
+        )
         .unwrap();
     assert_eq!(full.skipped.len(), 1);
     assert!(full.skipped[0].0.ends_with("notes.txt"));
@@ -69,7 +77,10 @@ fn readers_are_blinded_and_admins_are_not() {
     assert_eq!(view.site_name, None, "site names blinded by default");
     let list = store.worklist(&r1).unwrap();
     assert_eq!(list.len(), 2);
-    assert!(list.iter().all(|w| w.visit.is_none() && w.site_name.is_none()));
+    assert!(
+        list.iter()
+            .all(|w| w.visit.is_none() && w.site_name.is_none())
+    );
     assert!(list.iter().all(|w| w.status == WorkStatus::ToRead));
     // A reader's new draft carries no visit; an admin's does.
     let d = store.start_read(&r1, STUDY2, t0()).unwrap();
@@ -88,11 +99,22 @@ fn readers_are_blinded_and_admins_are_not() {
     );
     // Treatment arm never reaches a reader.
     store
-        .upsert_subject("boss", "S-001", Some("TRIAL-A"), Some("SITE-7"), Some("device"), t0())
+        .upsert_subject(
+            "boss",
+            "S-001",
+            Some("TRIAL-A"),
+            Some("SITE-7"),
+            Some("device"),
+            t0(),
+        )
         .unwrap();
     assert_eq!(store.study_view(&r1, STUDY2).unwrap().treatment_arm, None);
     assert_eq!(
-        store.study_view(&boss, STUDY2).unwrap().treatment_arm.as_deref(),
+        store
+            .study_view(&boss, STUDY2)
+            .unwrap()
+            .treatment_arm
+            .as_deref(),
         Some("device")
     );
     // Unassigned studies are not visible at all to readers.
@@ -142,7 +164,13 @@ fn reader_cannot_open_another_readers_unsigned_read() {
 
     // r1 signs: the adjudicator now sees it; r2 still does not (r2 has not signed).
     store
-        .sign_read(&r1, &d1.report_id, &creds("r1"), SignatureMeaning::Authorship, t0())
+        .sign_read(
+            &r1,
+            &d1.report_id,
+            &creds("r1"),
+            SignatureMeaning::Authorship,
+            t0(),
+        )
         .unwrap();
     let opened = store.open_read(&adj, &d1.report_id).unwrap();
     assert_eq!(opened.summary.status, ReportStatus::Signed);
@@ -153,7 +181,13 @@ fn reader_cannot_open_another_readers_unsigned_read() {
     ));
     // After r2 signs their own read of the study, r1's signed read becomes visible to r2.
     store
-        .sign_read(&r2, &d2.report_id, &creds("r2"), SignatureMeaning::Authorship, t0())
+        .sign_read(
+            &r2,
+            &d2.report_id,
+            &creds("r2"),
+            SignatureMeaning::Authorship,
+            t0(),
+        )
         .unwrap();
     assert!(store.open_read(&r2, &d1.report_id).is_ok());
     // Others never see an amendment draft, only the signed version.
@@ -161,8 +195,15 @@ fn reader_cannot_open_another_readers_unsigned_read() {
     assert_eq!(amend.version, 2);
     let seen = store.open_read(&adj, &d1.report_id).unwrap();
     assert_eq!(seen.report.version, 1);
-    assert!(seen.versions.iter().all(|v| v.status != ReportStatus::Draft));
-    assert_eq!(store.open_read(&r1, &d1.report_id).unwrap().report.version, 2);
+    assert!(
+        seen.versions
+            .iter()
+            .all(|v| v.status != ReportStatus::Draft)
+    );
+    assert_eq!(
+        store.open_read(&r1, &d1.report_id).unwrap().report.version,
+        2
+    );
     assert!(matches!(
         store.read_history(&adj, &d1.report_id),
         Err(StoreError::AccessDenied(_))
@@ -179,7 +220,10 @@ fn drafts_save_with_field_level_audit_and_lock_when_signed() {
     let mut store = setup(dir.path(), &dir.path().join("db.sqlite3"));
     let r1 = session(&mut store, "r1");
     let mut d = store.start_read(&r1, STUDY1, t0()).unwrap();
-    assert_eq!(store.save_draft(&r1, &d, t0()).unwrap(), SaveOutcome::Unchanged);
+    assert_eq!(
+        store.save_draft(&r1, &d, t0()).unwrap(),
+        SaveOutcome::Unchanged
+    );
     d.measurements.push(measurement("m1", 0.5));
     d.findings
         .insert("mr_etiology".into(), FindingValue::Choice("primary".into()));
@@ -198,7 +242,10 @@ fn drafts_save_with_field_level_audit_and_lock_when_signed() {
     assert_eq!(m1[1].action, "modify");
     assert!(m1[1].old_value.as_deref().unwrap().contains("0.5"));
     assert!(m1[1].new_value.as_deref().unwrap().contains("0.55"));
-    assert!(m1.iter().all(|e| e.actor == "r1" && e.engine_build.starts_with("echolab ")));
+    assert!(
+        m1.iter()
+            .all(|e| e.actor == "r1" && e.engine_build.starts_with("echolab "))
+    );
 
     // Blinded readers cannot put a visit into their report.
     let mut peek = d.clone();
@@ -210,11 +257,23 @@ fn drafts_save_with_field_level_audit_and_lock_when_signed() {
 
     // Signing requires the signed-in reader's own id.
     assert!(matches!(
-        store.sign_read(&r1, &d.report_id, &creds("r2"), SignatureMeaning::Authorship, t0()),
+        store.sign_read(
+            &r1,
+            &d.report_id,
+            &creds("r2"),
+            SignatureMeaning::Authorship,
+            t0()
+        ),
         Err(StoreError::AccessDenied(_))
     ));
     let signed = store
-        .sign_read(&r1, &d.report_id, &creds("r1"), SignatureMeaning::Authorship, t0())
+        .sign_read(
+            &r1,
+            &d.report_id,
+            &creds("r1"),
+            SignatureMeaning::Authorship,
+            t0(),
+        )
         .unwrap();
     assert_eq!(signed.measurements[0].value, Some(0.55));
     // Locked: saving the old draft again fails, and the table refuses direct edits.
@@ -233,7 +292,10 @@ fn drafts_save_with_field_level_audit_and_lock_when_signed() {
     assert!(
         store
             .connection()
-            .execute("DELETE FROM read_versions WHERE read_id = ?1", [&d.report_id])
+            .execute(
+                "DELETE FROM read_versions WHERE read_id = ?1",
+                [&d.report_id]
+            )
             .is_err()
     );
 }

@@ -22,8 +22,9 @@ pub use report_cmd::{ReportArgs, report};
 fn db_path(db: Option<&Path>) -> anyhow::Result<PathBuf> {
     match db {
         Some(p) => Ok(p.to_owned()),
-        None => default_db_path()
-            .context("no home directory for the default database; pass --db PATH or set ECHOLAB_DB"),
+        None => default_db_path().context(
+            "no home directory for the default database; pass --db PATH or set ECHOLAB_DB",
+        ),
     }
 }
 

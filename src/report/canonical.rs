@@ -254,7 +254,10 @@ mod tests {
     fn keys_sorted_and_compact() {
         let v = json!({"b": [1, 2.50, "x\n\u{1}"], "a": {"z": null, "é": true, "A": false}});
         let s = to_canonical_string(&v).unwrap();
-        assert_eq!(s, r#"{"a":{"A":false,"z":null,"é":true},"b":[1,2.5,"x\n\u0001"]}"#);
+        assert_eq!(
+            s,
+            r#"{"a":{"A":false,"z":null,"é":true},"b":[1,2.5,"x\n\u0001"]}"#
+        );
     }
 
     #[test]
@@ -271,7 +274,10 @@ mod tests {
         let v = json!({"m": [{"value_cm": 0.45, "pts": [[1.0, 2.25]]}], "e": [], "o": {}});
         let pretty = to_pretty_string(&v).unwrap();
         let back: Value = serde_json::from_str(&pretty).unwrap();
-        assert_eq!(to_canonical_bytes(&back).unwrap(), to_canonical_bytes(&v).unwrap());
+        assert_eq!(
+            to_canonical_bytes(&back).unwrap(),
+            to_canonical_bytes(&v).unwrap()
+        );
         assert!(pretty.contains("\"e\": [],\n"));
         assert!(pretty.ends_with("}\n"));
     }

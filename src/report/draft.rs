@@ -27,7 +27,10 @@ impl Default for GradingChoice {
 }
 
 /// Grades `input` and wraps the result as a report grade section.
-pub fn grade_section(input: &GradeInput, choice: &GradingChoice) -> Result<GradeSection, GradeError> {
+pub fn grade_section(
+    input: &GradeInput,
+    choice: &GradingChoice,
+) -> Result<GradeSection, GradeError> {
     let result = grading::grade(input, &choice.guideline_id, choice.protocol_id.as_deref())?;
     Ok(GradeSection {
         guideline_id: choice.guideline_id.clone(),

@@ -156,7 +156,10 @@ mod tests {
         assert_eq!(back, r);
         // No temporary files left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-        assert_eq!(fs::read_to_string(&path).unwrap(), render_report(&r).unwrap());
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            render_report(&r).unwrap()
+        );
     }
 
     #[test]

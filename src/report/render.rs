@@ -54,16 +54,24 @@ pub fn render_text(report: &ReadingReport) -> String {
     if let Some(visit) = report.visit {
         let _ = writeln!(s, "Visit: {visit}");
     }
-    let _ = writeln!(s, "Created: {} by {}", report.created_utc, report.engine_build);
+    let _ = writeln!(
+        s,
+        "Created: {} by {}",
+        report.created_utc, report.engine_build
+    );
     if !report.measurements.is_empty() {
         let _ = writeln!(s, "Measurements:");
         for m in &report.measurements {
             let place = match &m.geometry {
                 Some(g) => format!(
                     " [frame {}, {} point(s){}]",
-                    g.frame.map(|f| f.to_string()).unwrap_or_else(|| "-".to_owned()),
+                    g.frame
+                        .map(|f| f.to_string())
+                        .unwrap_or_else(|| "-".to_owned()),
                     g.points_px.len(),
-                    g.region.map(|r| format!(", region {r}")).unwrap_or_default()
+                    g.region
+                        .map(|r| format!(", region {r}"))
+                        .unwrap_or_default()
                 ),
                 None => String::new(),
             };

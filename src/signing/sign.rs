@@ -193,8 +193,12 @@ mod tests {
             signature_hex: "33".into(),
         };
         let mut manifestation = serde_json::to_value(&block).unwrap();
-        manifestation.as_object_mut().unwrap().remove("signature_hex");
-        let generic = serde_json::json!({"report": {"a": "x", "b": 1.5}, "manifestation": manifestation});
+        manifestation
+            .as_object_mut()
+            .unwrap()
+            .remove("signature_hex");
+        let generic =
+            serde_json::json!({"report": {"a": "x", "b": 1.5}, "manifestation": manifestation});
         let mut want = SIGNATURE_DOMAIN.to_vec();
         want.extend(to_canonical_bytes(&generic).unwrap());
         assert_eq!(signing_payload(&report, &block).unwrap(), want);

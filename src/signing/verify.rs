@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use super::keys::{key_fingerprint, parse_public_key, strict_hex};
 use super::sign::{canonical_content, signing_payload_with_content};
 use crate::report::canonical::{to_canonical_bytes, to_pretty_string};
-use crate::report::{REPORT_SCHEMA_VERSION, ReadingReport, ReportStatus, SignatureBlock, parse_utc};
+use crate::report::{
+    REPORT_SCHEMA_VERSION, ReadingReport, ReportStatus, SignatureBlock, parse_utc,
+};
 
 /// Result of verifying one signed report. Intact only when [`Verification::problems`] is empty.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,9 +60,7 @@ pub fn verify_report_bytes(bytes: &[u8]) -> Verification {
             check_report_fields(&r, &mut v.problems);
             v.report = Some(r);
         }
-        Err(e) => v
-            .problems
-            .push(format!("not a valid reading report: {e}")),
+        Err(e) => v.problems.push(format!("not a valid reading report: {e}")),
     }
     match to_pretty_string(&value) {
         Ok(rendered) if rendered.as_bytes() == bytes => {}
@@ -69,7 +69,9 @@ pub fn verify_report_bytes(bytes: &[u8]) -> Verification {
              after signing (whitespace, number or escape form)"
                 .to_owned(),
         ),
-        Err(e) => v.problems.push(format!("content cannot be canonicalized: {e}")),
+        Err(e) => v
+            .problems
+            .push(format!("content cannot be canonicalized: {e}")),
     }
     v
 }
@@ -140,7 +142,10 @@ fn verify_value(value: &Value) -> Verification {
 
 fn check_block(content: &[u8], block: &SignatureBlock, p: &mut Vec<String>) {
     if block.algorithm != "Ed25519" {
-        p.push(format!("unsupported signature algorithm {:?}", block.algorithm));
+        p.push(format!(
+            "unsupported signature algorithm {:?}",
+            block.algorithm
+        ));
     }
     if block.signer_id.trim().is_empty() || block.printed_name.trim().is_empty() {
         p.push("signer id or printed name is empty".to_owned());
@@ -152,9 +157,7 @@ fn check_block(content: &[u8], block: &SignatureBlock, p: &mut Vec<String>) {
         ));
     }
     if block.content_sha256 != hex::encode(Sha256::digest(content)) {
-        p.push(
-            "content changed after signing: its SHA-256 differs from the one signed".to_owned(),
-        );
+        p.push("content changed after signing: its SHA-256 differs from the one signed".to_owned());
     }
     let key = match parse_public_key(&block.public_key_hex) {
         Ok(k) => k,

@@ -116,8 +116,13 @@ pub(crate) fn report_changes(
         &mut out,
     );
     let derived = |r: Option<&ReadingReport>| -> BTreeMap<String, Value> {
-        r.map(|r| r.derived.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-            .unwrap_or_default()
+        r.map(|r| {
+            r.derived
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect()
+        })
+        .unwrap_or_default()
     };
     diff_maps(
         actor,
@@ -129,8 +134,13 @@ pub(crate) fn report_changes(
         &mut out,
     );
     let findings = |r: Option<&ReadingReport>| -> BTreeMap<String, Value> {
-        r.map(|r| r.findings.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-            .unwrap_or_default()
+        r.map(|r| {
+            r.findings
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect()
+        })
+        .unwrap_or_default()
     };
     diff_maps(
         actor,

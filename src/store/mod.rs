@@ -192,7 +192,11 @@ impl Store {
 }
 
 /// Appends audit entries inside `tx`.
-fn audit_all(tx: &Transaction<'_>, entries: &[NewAuditEntry], now: OffsetDateTime) -> StoreResult<()> {
+fn audit_all(
+    tx: &Transaction<'_>,
+    entries: &[NewAuditEntry],
+    now: OffsetDateTime,
+) -> StoreResult<()> {
     for e in entries {
         audit::append(tx, e, now)?;
     }

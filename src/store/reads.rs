@@ -91,7 +91,9 @@ struct ReadRow {
 }
 
 fn corrupt(read_id: &str, version: u32, e: String) -> StoreError {
-    StoreError::Conflict(format!("stored report {read_id} version {version} is unreadable: {e}"))
+    StoreError::Conflict(format!(
+        "stored report {read_id} version {version} is unreadable: {e}"
+    ))
 }
 
 fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionInfo> {
@@ -124,7 +126,11 @@ impl Store {
             .query_row(
                 "SELECT reader_id FROM reads WHERE id = ?1",
                 [read_id],
-                |r| Ok(ReadRow { reader_id: r.get(0)? }),
+                |r| {
+                    Ok(ReadRow {
+                        reader_id: r.get(0)?,
+                    })
+                },
             )
             .optional()?)
     }
@@ -199,7 +205,11 @@ impl Store {
             )
             .optional()?;
         if let Some(id) = existing {
-            let latest = self.all_versions(&id)?.last().map(|v| v.version).unwrap_or(1);
+            let latest = self
+                .all_versions(&id)?
+                .last()
+                .map(|v| v.version)
+                .unwrap_or(1);
             return self.load_version(&id, latest);
         }
         let assigned: i64 = self.conn.query_row(
@@ -284,7 +294,11 @@ impl Store {
                 "read {} version {} is {}; only the latest draft can be saved",
                 draft.report_id,
                 draft.version,
-                if latest.version == draft.version { latest.status.code() } else { "not the latest" }
+                if latest.version == draft.version {
+                    latest.status.code()
+                } else {
+                    "not the latest"
+                }
             )));
         }
         let stored = self.load_version(&draft.report_id, draft.version)?;
@@ -311,7 +325,13 @@ impl Store {
         tx.execute(
             "UPDATE read_versions SET report_json = ?3, content_sha256 = ?4, saved_utc = ?5 \
              WHERE read_id = ?1 AND version = ?2 AND status = 'draft'",
-            params![draft.report_id, draft.version, report_json(draft)?, hash, format_utc(now)],
+            params![
+                draft.report_id,
+                draft.version,
+                report_json(draft)?,
+                hash,
+                format_utc(now)
+            ],
         )?;
         audit_all(&tx, &entries, now)?;
         tx.commit()?;

@@ -44,21 +44,41 @@ pub fn write_dicom(
         DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, PrimitiveValue::from(sop)),
         DataElement::new(tags::STUDY_DATE, VR::DA, PrimitiveValue::from("20260101")),
         DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from("PAT-9")),
-        DataElement::new(tags::CLINICAL_TRIAL_PROTOCOL_ID, VR::LO, PrimitiveValue::from("TRIAL-A")),
-        DataElement::new(tags::CLINICAL_TRIAL_SITE_ID, VR::LO, PrimitiveValue::from("SITE-7")),
+        DataElement::new(
+            tags::CLINICAL_TRIAL_PROTOCOL_ID,
+            VR::LO,
+            PrimitiveValue::from("TRIAL-A"),
+        ),
+        DataElement::new(
+            tags::CLINICAL_TRIAL_SITE_ID,
+            VR::LO,
+            PrimitiveValue::from("SITE-7"),
+        ),
         DataElement::new(
             tags::CLINICAL_TRIAL_SITE_NAME,
             VR::LO,
             PrimitiveValue::from("Klinikum Nord"),
         ),
-        DataElement::new(tags::CLINICAL_TRIAL_SUBJECT_ID, VR::LO, PrimitiveValue::from(subject)),
+        DataElement::new(
+            tags::CLINICAL_TRIAL_SUBJECT_ID,
+            VR::LO,
+            PrimitiveValue::from(subject),
+        ),
         DataElement::new(
             tags::CLINICAL_TRIAL_TIME_POINT_ID,
             VR::LO,
             PrimitiveValue::from(time_point),
         ),
-        DataElement::new(tags::STUDY_INSTANCE_UID, VR::UI, PrimitiveValue::from(study)),
-        DataElement::new(tags::SERIES_INSTANCE_UID, VR::UI, PrimitiveValue::from(series)),
+        DataElement::new(
+            tags::STUDY_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from(study),
+        ),
+        DataElement::new(
+            tags::SERIES_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from(series),
+        ),
     ]);
     let file = obj
         .with_meta(FileMetaTableBuilder::new().transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN))
@@ -70,9 +90,30 @@ pub fn write_dicom(
 pub fn write_studies(dir: &Path) -> PathBuf {
     let folder = dir.join("dicom");
     std::fs::create_dir_all(folder.join("b")).unwrap();
-    write_dicom(&folder.join("a1.dcm"), STUDY1, "1.2.3.1", "1.2.3.1.1", "S-001", "Baseline");
-    write_dicom(&folder.join("a2.dcm"), STUDY1, "1.2.3.1", "1.2.3.1.2", "S-001", "Baseline");
-    write_dicom(&folder.join("b/b1.dcm"), STUDY2, "1.2.3.2", "1.2.3.2.1", "S-001", "Month 6");
+    write_dicom(
+        &folder.join("a1.dcm"),
+        STUDY1,
+        "1.2.3.1",
+        "1.2.3.1.1",
+        "S-001",
+        "Baseline",
+    );
+    write_dicom(
+        &folder.join("a2.dcm"),
+        STUDY1,
+        "1.2.3.1",
+        "1.2.3.1.2",
+        "S-001",
+        "Baseline",
+    );
+    write_dicom(
+        &folder.join("b/b1.dcm"),
+        STUDY2,
+        "1.2.3.2",
+        "1.2.3.2.1",
+        "S-001",
+        "Month 6",
+    );
     std::fs::write(folder.join("notes.txt"), "not dicom").unwrap();
     folder
 }
@@ -96,7 +137,9 @@ pub fn setup(dir: &Path, db: &Path) -> Store {
         ("adj", "Ada Judge", Role::Adjudicator),
         ("boss", "Bo Admin", Role::Admin),
     ] {
-        store.add_reader("setup", id, name, role, PASS, t0()).unwrap();
+        store
+            .add_reader("setup", id, name, role, PASS, t0())
+            .unwrap();
     }
     let folder = write_studies(dir);
     let summary = store

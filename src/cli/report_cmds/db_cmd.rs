@@ -96,7 +96,9 @@ pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
                     if s.new_study { "new" } else { "known" },
                     s.study_uid,
                     s.subject_id.as_deref().unwrap_or("(none)"),
-                    s.visit.map(|v| v.to_string()).unwrap_or_else(|| "(none)".to_owned()),
+                    s.visit
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "(none)".to_owned()),
                     s.files_added,
                     s.files_known
                 );
@@ -131,7 +133,11 @@ pub fn assign(a: &AssignArgs) -> anyhow::Result<ExitCode> {
     println!(
         "study {} {} reader {}",
         a.study,
-        if new { "assigned to" } else { "was already assigned to" },
+        if new {
+            "assigned to"
+        } else {
+            "was already assigned to"
+        },
         a.reader
     );
     Ok(ExitCode::SUCCESS)

@@ -93,12 +93,7 @@ pub fn reader(a: &ReaderArgs) -> anyhow::Result<ExitCode> {
                 let fp = parse_public_key(&r.public_key_hex)
                     .map(|k| key_fingerprint(&k))
                     .unwrap_or_default();
-                println!(
-                    "{:<16} {:<12} {:<28} {fp}",
-                    r.id,
-                    r.role.code(),
-                    r.name
-                );
+                println!("{:<16} {:<12} {:<28} {fp}", r.id, r.role.code(), r.name);
             }
         }
     }

@@ -348,8 +348,7 @@ fn check_previous(v: &Verification, prev_path: &Path) -> Vec<String> {
                 if r.report_id != p.report_id {
                     problems.push("the previous file is a different report".into());
                 }
-                if s.version != p.version || Some(&s.record_sha256) != prev.record_sha256.as_ref()
-                {
+                if s.version != p.version || Some(&s.record_sha256) != prev.record_sha256.as_ref() {
                     problems.push(format!(
                         "supersedes version {} with hash {}, but {} is version {} with hash {}",
                         s.version,
@@ -421,8 +420,8 @@ fn print_verification(o: &VerifyOutput) {
 }
 
 fn amend(a: &AmendArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&a.signed)
-        .with_context(|| format!("cannot read {}", a.signed.display()))?;
+    let bytes =
+        std::fs::read(&a.signed).with_context(|| format!("cannot read {}", a.signed.display()))?;
     let v = verify_report_bytes(&bytes);
     let signed = match (v.is_intact(), v.report) {
         (true, Some(r)) => r,
