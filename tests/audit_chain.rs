@@ -1,6 +1,8 @@
 //! The audit chain detects a deleted row, an edited row (with or without a recomputed hash), a
 //! truncated tail and a rewritten head; the log is append-only in SQLite.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (COMMON.md)
+
 mod store_fixture;
 
 use echolab::audit::row_hash;

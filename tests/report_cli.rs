@@ -1,6 +1,8 @@
 //! The `echolab` command line: reader add, report draft / sign / verify / amend / show,
 //! db import, assign, audit verify / show, with exit codes.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (COMMON.md)
+
 mod store_fixture;
 
 use std::path::Path;

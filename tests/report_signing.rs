@@ -1,6 +1,8 @@
 //! Signed reading reports: sign → verify, every one-byte change fails, wrong passphrase cannot
 //! sign, amendments keep the superseded version readable and verifiable.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (COMMON.md)
+
 mod store_fixture;
 
 use echolab::grading::GradeInput;

@@ -1,5 +1,7 @@
 //! Reading database: folder import, roles and blinding, drafts, signing through the store.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (COMMON.md)
+
 mod store_fixture;
 
 use echolab::measure::FindingValue;

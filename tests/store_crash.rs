@@ -6,6 +6,8 @@
 //! printing the number of every completed save; the parent kills it with SIGKILL at varying
 //! moments, then checks the database file, the audit chain and the draft file.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (COMMON.md)
+
 mod store_fixture;
 
 use std::io::{BufRead, BufReader};

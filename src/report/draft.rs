@@ -191,6 +191,7 @@ pub fn grade_summary_lines(g: &GradeSection) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -142,6 +142,7 @@ pub fn autosave_draft_file(path: &Path, draft: &ReadingReport) -> Result<(), Rep
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

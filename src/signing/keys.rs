@@ -225,6 +225,7 @@ pub fn unlock(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

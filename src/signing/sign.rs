@@ -175,6 +175,7 @@ pub fn amendment_draft(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -197,6 +197,7 @@ pub(crate) fn report_changes(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::measure::FindingValue;

@@ -447,22 +447,22 @@ impl Store {
             )));
         }
         let mut superseded = None;
-        if let Some(sup) = &draft.supersedes {
-            if let Some(v) = versions.iter().find(|v| v.version == sup.version) {
-                if v.status != ReportStatus::Signed
-                    || v.record_sha256.as_deref() != Some(sup.record_sha256.as_str())
-                {
-                    return Err(StoreError::Conflict(format!(
-                        "the amendment supersedes version {} with hash {}, but the stored version \
-                         is {} with hash {}",
-                        sup.version,
-                        sup.record_sha256,
-                        v.status.code(),
-                        v.record_sha256.as_deref().unwrap_or("none")
-                    )));
-                }
-                superseded = Some(self.load_version(&draft.report_id, sup.version)?);
+        if let Some(sup) = &draft.supersedes
+            && let Some(v) = versions.iter().find(|v| v.version == sup.version)
+        {
+            if v.status != ReportStatus::Signed
+                || v.record_sha256.as_deref() != Some(sup.record_sha256.as_str())
+            {
+                return Err(StoreError::Conflict(format!(
+                    "the amendment supersedes version {} with hash {}, but the stored version \
+                     is {} with hash {}",
+                    sup.version,
+                    sup.record_sha256,
+                    v.status.code(),
+                    v.record_sha256.as_deref().unwrap_or("none")
+                )));
             }
+            superseded = Some(self.load_version(&draft.report_id, sup.version)?);
         }
         let signed = signing::sign_report(draft, &signer.id, &signer.name, &key, meaning, now)?;
         let block = signed

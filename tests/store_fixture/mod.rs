@@ -1,7 +1,7 @@
 //! Shared set-up for the store tests: tiny DICOM files, a database with readers, studies and
 //! assignments. (A folder module, so Cargo does not build it as a test of its own.)
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
