@@ -111,6 +111,24 @@ fn readers_are_blinded_and_admins_are_not() {
         )
         .unwrap();
     assert_eq!(store.study_view(&r1, STUDY2).unwrap().treatment_arm, None);
+    let h = store.record_history("subject:S-001").unwrap();
+    assert_eq!(h.last().unwrap().action, "modify");
+    assert!(
+        h.last()
+            .unwrap()
+            .old_value
+            .as_deref()
+            .unwrap()
+            .contains("\"treatment_arm\":null")
+    );
+    assert!(
+        h.last()
+            .unwrap()
+            .new_value
+            .as_deref()
+            .unwrap()
+            .contains("device")
+    );
     assert_eq!(
         store
             .study_view(&boss, STUDY2)
