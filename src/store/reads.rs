@@ -498,6 +498,18 @@ impl Store {
                 )));
             }
         }
+        if let (Some(uid), Some(study)) = (&study_known, &signed.study) {
+            let registered = self.study_reference(uid)?;
+            for image in &study.images {
+                if !registered.images.contains(image) {
+                    return Err(StoreError::Conflict(format!(
+                        "the report references image {} (sha256 {}) that is not a registered file \
+                         of study {uid} with that content",
+                        image.sop_instance_uid, image.file_sha256
+                    )));
+                }
+            }
+        }
         let before = stored_draft.as_ref().or(superseded.as_ref());
         let mut entries = report_changes(&signer.id, before, &signed);
         let tx = self.write_tx()?;
