@@ -37,6 +37,7 @@ pub mod import;
 pub mod readers;
 pub mod reads;
 mod schema;
+mod sign;
 mod trials;
 
 use std::path::{Path, PathBuf};
