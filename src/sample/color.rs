@@ -359,16 +359,20 @@ mod tests {
     fn rendered_frame_has_the_pisa_boundary_and_neck_where_stated() {
         let img = render();
         let (ox, oy) = ORIFICE_PX;
-        let inside = img.get(ox, oy - PISA_RADIUS_PX).unwrap();
-        let outside = img.get(ox, oy - PISA_RADIUS_PX - 1).unwrap();
+        let inside = img.get(ox, oy - PISA_RADIUS_PX).expect("test value");
+        let outside = img.get(ox, oy - PISA_RADIUS_PX - 1).expect("test value");
         assert!(inside[0] > 200 && inside[2] == 0, "{inside:?}");
         assert!(outside[2] > 200 && outside[0] == 0, "{outside:?}");
         // Neck: coloured from column 225 to 255 on its middle row, gray just outside.
         let row = oy + NECK_PX / 2;
         let colored = |c: [u8; 3]| c[0] != c[1] || c[1] != c[2];
-        assert!(colored(img.get(ox - VC_HALF_PX, row).unwrap()));
-        assert!(colored(img.get(ox + VC_HALF_PX, row).unwrap()));
-        assert!(!colored(img.get(ox - VC_HALF_PX - 1, row).unwrap()));
-        assert!(!colored(img.get(ox + VC_HALF_PX + 1, row).unwrap()));
+        assert!(colored(img.get(ox - VC_HALF_PX, row).expect("test value")));
+        assert!(colored(img.get(ox + VC_HALF_PX, row).expect("test value")));
+        assert!(!colored(
+            img.get(ox - VC_HALF_PX - 1, row).expect("test value")
+        ));
+        assert!(!colored(
+            img.get(ox + VC_HALF_PX + 1, row).expect("test value")
+        ));
     }
 }

@@ -152,7 +152,7 @@ mod tests {
     fn lvot_edges_are_bright_and_lumen_is_dark() {
         assert!((lvot_diameter_cm() - 2.0).abs() < 1e-12);
         let img = render();
-        let col = |y: i64| f64::from(img.get(LVOT_COL, y).unwrap());
+        let col = |y: i64| f64::from(img.get(LVOT_COL, y).expect("test value"));
         let mean = |a: i64, b: i64| (a..=b).map(col).sum::<f64>() / (b - a + 1) as f64;
         let lumen = mean(117, 166);
         assert!(lumen < 15.0, "lumen {lumen}");

@@ -148,7 +148,9 @@ pub fn render(t: &GroundTruth) -> String {
          region index, `points_px` (caliper endpoints, a contour, or one envelope sample per\n\
          column), the expected `value`, `unit` and `tolerance`. `lv` gives the LV model per frame,\n\
          the ED/ES landmarks and contours of both views, and the exact and biplane-disk volumes.\n\
-         `files[]` repeats the DICOM facts (UIDs, transfer syntax, frame times, regions)."
+         `files[]` repeats the DICOM facts (UIDs, transfer syntax, frame times, regions).\n\n\
+         `grade_input.json` holds the same values in the input format of `echolab grade`\n\
+         (`cargo run -- grade sample_data/grade_input.json`)."
     );
     s
 }

@@ -352,8 +352,8 @@ mod tests {
         assert!((y - 404.0).abs() < 1e-9, "{y}");
         let img = render(Strip::CwMr);
         // Bright just inside the envelope, dark just outside it.
-        assert!(img.get(114, 403).unwrap()[0] > 180);
-        assert!(img.get(114, 407).unwrap()[0] < 80);
+        assert!(img.get(114, 403).expect("test value")[0] > 180);
+        assert!(img.get(114, 407).expect("test value")[0] < 80);
         let ecg = ecg_strip().region();
         let (t, _) = ecg.physical(f64::from(SPECTRAL_RECT.0) + FIRST_R_S / S_PER_PX, 450.0);
         assert!(
