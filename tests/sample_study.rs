@@ -652,16 +652,28 @@ fn structures_are_where_the_ground_truth_says() {
     assert!(!colored(at(&color, 224, 198)) && !colored(at(&color, 256, 198)));
     assert_eq!(at(&color, 240, 192), vec![255, 255, 255], "orifice marker");
 
-    // CW: the MR envelope peak at column 114 reaches row 404 (500 cm/s below the baseline).
-    let cw = gray("mr_cw.dcm", 0);
-    assert!(at(&cw, 114, 403)[0] > 180);
-    assert!(at(&cw, 114, 408)[0] < 60);
-    let pw = gray("lvot_pw.dcm", 0);
-    assert!(at(&pw, 102, 363)[0] > 180);
-    assert!(at(&pw, 102, 368)[0] < 60);
+    // Spectral peaks: bright just inside the envelope at the stated point, dark just outside.
+    let t = truth();
+    for (file, name) in [("mr_cw.dcm", "mr_vmax"), ("lvot_pw.dcm", "lvot_vmax")] {
+        let m = t["measurements"]
+            .as_array()
+            .expect("measurements")
+            .iter()
+            .find(|m| m["name"] == name)
+            .expect("peak measurement");
+        let p = pt(&m["points_px"][0]);
+        let (x, y) = (p[0].round() as usize, p[1].round() as usize);
+        let img = gray(file, 0);
+        assert!(at(&img, x, y - 1)[0] > 180, "{file}: envelope at {p:?}");
+        assert!(
+            at(&img, x, y + 4)[0] < 60,
+            "{file}: nothing beyond the envelope"
+        );
+        // The envelope lies below the baseline: negative velocity.
+        assert!(f(&m["value"]) < 0.0);
+    }
 
     // Apical cines: just inside the ED contour is blood (dark), just outside is wall (bright).
-    let t = truth();
     for view in t["lv"]["views"].as_array().expect("views") {
         let file = view["files"][0].as_str().expect("file");
         for phase in ["ed", "es"] {
