@@ -19,10 +19,11 @@ pub(crate) fn string(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
 /// All values of a numeric attribute as `f64` (binary VRs or DS/IS text).
 pub(crate) fn floats(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<f64>> {
     let element = obj.get(tag)?;
-    if let Ok(values) = element.to_multi_float64() {
-        if !values.is_empty() && values.iter().all(|v| v.is_finite()) {
-            return Some(values);
-        }
+    if let Ok(values) = element.to_multi_float64()
+        && !values.is_empty()
+        && values.iter().all(|v| v.is_finite())
+    {
+        return Some(values);
     }
     // Fall back to parsing text by hand (odd padding, backslash lists).
     let text = element.to_str().ok()?;

@@ -212,6 +212,7 @@ pub(crate) fn interleave_planes<T: Copy + Default>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

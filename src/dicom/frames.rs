@@ -123,6 +123,7 @@ impl FrameSamples {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

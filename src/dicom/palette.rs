@@ -287,6 +287,7 @@ fn round_u16(v: f64) -> u16 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

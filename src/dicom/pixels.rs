@@ -98,7 +98,7 @@ impl PixelStore {
         let frames = if fragments.len() == frame_count {
             (0..frame_count).map(|i| i..i + 1).collect()
         } else if frame_count == 1 {
-            vec![0..fragments.len()]
+            std::iter::once(0..fragments.len()).collect()
         } else {
             let offsets: Vec<u64> = if offset_table.is_empty() {
                 extended_offsets.unwrap_or_default()
@@ -237,6 +237,7 @@ fn ranges_from_starts(starts: &[usize], total: usize) -> Option<Vec<Range<usize>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -457,4 +457,5 @@ fn require_time(region: &UsRegion) -> Result<(), CalibrationError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;

@@ -83,6 +83,7 @@ fn unpack_bits(encoded: &[u8], limit: usize, out: &mut Vec<u8>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

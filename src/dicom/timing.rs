@@ -143,6 +143,7 @@ fn uniform(n: usize, interval_ms: f64) -> Vec<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use dicom_core::{DataElement, PrimitiveValue, VR};

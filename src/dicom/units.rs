@@ -36,6 +36,19 @@ impl SpatialFormat {
         }
     }
 
+    /// The stored code.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::None => 0,
+            Self::TwoD => 1,
+            Self::MMode => 2,
+            Self::Spectral => 3,
+            Self::Waveform => 4,
+            Self::Graphics => 5,
+            Self::Unknown(code) => code,
+        }
+    }
+
     /// Short word for output (`2d`, `m-mode`, `spectral`, …).
     pub fn word(self) -> String {
         match self {
@@ -117,6 +130,16 @@ impl RegionDataType {
             0x12 => Self::OtherPhysiological,
             other => Self::Unknown(other),
         }
+    }
+
+    /// The stored code.
+    pub fn code(self) -> u16 {
+        (0..=0x12)
+            .find(|&c| Self::from_code(c) == self)
+            .unwrap_or(match self {
+                Self::Unknown(code) => code,
+                _ => 0,
+            })
     }
 
     /// Short word for output (`tissue`, `color flow`, `pw spectral doppler`, …).
@@ -203,6 +226,16 @@ impl PhysicalUnit {
             0xC => Self::Degrees,
             other => Self::Unknown(other),
         }
+    }
+
+    /// The stored code.
+    pub fn code(self) -> u16 {
+        (0..=0xC)
+            .find(|&c| Self::from_code(c) == self)
+            .unwrap_or(match self {
+                Self::Unknown(code) => code,
+                _ => 0,
+            })
     }
 
     /// The unit word: `none`, `%`, `db`, `cm`, `s`, `hz`, `db/s`, `cm/s`, `cm2`, `cm2/s`,
@@ -306,6 +339,7 @@ impl RegionFlags {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -316,6 +350,11 @@ mod tests {
         assert_eq!(PhysicalUnit::from_code(0x44), PhysicalUnit::Unknown(0x44));
         assert_eq!(RegionDataType::from_code(0x0A), RegionDataType::EcgTrace);
         assert_eq!(SpatialFormat::from_code(3).word(), "spectral");
+        for code in 0..40 {
+            assert_eq!(SpatialFormat::from_code(code).code(), code);
+            assert_eq!(RegionDataType::from_code(code).code(), code);
+            assert_eq!(PhysicalUnit::from_code(code).code(), code);
+        }
         let flags = RegionFlags::from_raw(0b1_0101);
         assert!(flags.low_priority);
         assert_eq!(flags.doppler_scale, DopplerScale::Frequency);
