@@ -30,8 +30,7 @@ pub const FULL_DATES_OPTION_CODE: (&str, &str, &str) = (
     "Retain Longitudinal Temporal Information Full Dates Option",
 );
 /// Text written in De-identification Method (0012,0063).
-pub const METHOD_TEXT: &str =
-    "Echolab export: PS3.15 basic profile, UIDs hashed per trial, full dates retained";
+pub const METHOD_TEXT: &str = "PS3.15 basic profile; UIDs hashed per trial; dates kept";
 
 /// A de-identification of one export batch.
 #[derive(Debug, Clone, PartialEq, Eq)]

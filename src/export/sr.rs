@@ -43,6 +43,62 @@ use crate::report::ReadingReport;
 struct ImageInfo {
     sop_class: String,
     series: String,
+    frames: u32,
+}
+
+/// Text for the data set: symbols spelled out in ASCII (`≥` → `>=`, `²` → `2`, `→` → `->`);
+/// letters outside ASCII (accented names) are kept and select the character set.
+fn sr_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '≥' => out.push_str(">="),
+            '≤' => out.push_str("<="),
+            '→' => out.push_str("->"),
+            '←' => out.push_str("<-"),
+            '²' => out.push('2'),
+            '³' => out.push('3'),
+            '°' => out.push_str(" deg"),
+            'α' => out.push_str("alpha"),
+            'π' => out.push_str("pi"),
+            '·' | '×' => out.push('*'),
+            '—' | '–' => out.push('-'),
+            'Δ' => out.push_str("delta "),
+            '\u{2018}' | '\u{2019}' => out.push('\''),
+            '\u{201c}' | '\u{201d}' => out.push('"'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The Specific Character Set for `texts`: none for ASCII, ISO_IR 100 for Latin-1, else
+/// ISO_IR 192 (UTF-8).
+fn charset<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
+    let mut latin1 = true;
+    let mut ascii = true;
+    for t in texts {
+        for c in t.chars() {
+            ascii &= c.is_ascii();
+            latin1 &= (c as u32) < 0x100;
+        }
+    }
+    if ascii {
+        None
+    } else if latin1 {
+        Some("ISO_IR 100")
+    } else {
+        Some("ISO_IR 192")
+    }
+}
+
+/// A printed name as a DICOM PN: the last word is the family name (`Reader^Dr Ada`).
+fn person_name(printed: &str) -> String {
+    let t = sr_text(printed.trim()).replace('^', " ");
+    match t.rsplit_once(' ') {
+        Some((given, family)) => format!("{}^{}", family.trim(), given.trim()),
+        None => t,
+    }
 }
 
 fn hashed_uid(parts: &[&str]) -> String {
@@ -115,6 +171,7 @@ pub fn comprehensive_sr(
             Some(f) => ImageInfo {
                 sop_class: f.sop_class_uid,
                 series: series.unwrap_or(f.series_instance_uid),
+                frames: f.number_of_frames,
             },
             None => {
                 notes.push(format!(
@@ -123,6 +180,7 @@ pub fn comprehensive_sr(
                 ImageInfo {
                     sop_class: codes::US_MULTIFRAME.to_owned(),
                     series: series.unwrap_or_else(|| hashed_uid(&["series-of", &sop])),
+                    frames: 2,
                 }
             }
         };
@@ -160,7 +218,7 @@ pub fn comprehensive_sr(
         Item::PName {
             rel: Rel::HasObsContext,
             concept: codes::PERSON_OBSERVER_NAME,
-            name: sig.printed_name.clone(),
+            name: person_name(&sig.printed_name),
         },
     ];
     if !images.is_empty() {
@@ -210,7 +268,8 @@ pub fn comprehensive_sr(
             if g.points_px.is_empty() {
                 continue;
             }
-            let frames = images.get(sop).is_some();
+            // Referenced Frame Number only for multi-frame images.
+            let multi = images.get(sop).is_some_and(|i| i.frames > 1);
             children.push(Item::Scoord {
                 rel: Rel::InferredFrom,
                 graphic_type: if g.points_px.len() == 1 { "POINT" } else { "POLYLINE" },
@@ -218,7 +277,7 @@ pub fn comprehensive_sr(
                 children: vec![image_item(
                     Rel::SelectedFrom,
                     sop,
-                    g.frame.filter(|_| frames).map(|f| f as u32 + 1),
+                    g.frame.filter(|_| multi).map(|f| f as u32 + 1),
                 )],
             });
         }
@@ -260,7 +319,10 @@ pub fn comprehensive_sr(
             children.push(Item::Text {
                 rel: Rel::Contains,
                 concept: codes::FINDING,
-                text: format!("Mitral regurgitation grade: {}", grade_lines(report).join("\n")),
+                text: sr_text(&format!(
+                    "Mitral regurgitation grade: {}",
+                    grade_lines(report).join("\n")
+                )),
             });
         }
         root_children.push(Item::Container {
@@ -276,7 +338,7 @@ pub fn comprehensive_sr(
     let subject = report.subject_id.clone().unwrap_or_default();
     let h = match (deid, header) {
         (Some(d), _) => StudyHeader {
-            patient_name: d.subject(report.subject_id.as_deref()),
+            patient_name: format!("{}^", d.subject(report.subject_id.as_deref())),
             patient_id: d.subject(report.subject_id.as_deref()),
             ..StudyHeader::default()
         },
@@ -292,7 +354,15 @@ pub fn comprehensive_sr(
     let s = |o: &mut InMemDicomObject, tag, vr, v: &str| {
         o.put(el_str(tag, vr, v));
     };
-    s(&mut obj, tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 192");
+    let texts = [
+        h.patient_name.as_str(),
+        h.referring_physician.as_str(),
+        sig.printed_name.as_str(),
+    ];
+    let grade_text = sr_text(&grade_lines(report).join("\n"));
+    if let Some(cs) = charset(texts.into_iter().chain([grade_text.as_str()])) {
+        s(&mut obj, tags::SPECIFIC_CHARACTER_SET, VR::CS, cs);
+    }
     s(&mut obj, tags::SOP_CLASS_UID, VR::UI, codes::COMPREHENSIVE_SR);
     s(&mut obj, tags::SOP_INSTANCE_UID, VR::UI, &sop_instance);
     s(&mut obj, tags::INSTANCE_CREATION_DATE, VR::DA, &date);
@@ -325,7 +395,7 @@ pub fn comprehensive_sr(
     s(&mut obj, tags::CONTENT_DATE, VR::DA, &date);
     s(&mut obj, tags::CONTENT_TIME, VR::TM, &time);
     let verifier = InMemDicomObject::from_element_iter([
-        el_str(tags::VERIFYING_OBSERVER_NAME, VR::PN, &sig.printed_name),
+        el_str(tags::VERIFYING_OBSERVER_NAME, VR::PN, &person_name(&sig.printed_name)),
         el_seq(tags::VERIFYING_OBSERVER_IDENTIFICATION_CODE_SEQUENCE, vec![]),
         el_str(tags::VERIFYING_ORGANIZATION, VR::LO, "Echolab core lab"),
         el_str(
