@@ -157,8 +157,7 @@ impl ChainReport {
 fn canonical_json_text(v: &Option<Value>) -> Result<Option<String>, rusqlite::Error> {
     v.as_ref()
         .map(|v| {
-            to_canonical_string(v)
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            to_canonical_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
         })
         .transpose()
 }

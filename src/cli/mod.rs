@@ -45,6 +45,10 @@ pub enum Command {
     Report(report_cmds::ReportArgs),
     /// Audit trail checks.
     Audit(report_cmds::AuditArgs),
+    /// Reading database: import studies.
+    Db(report_cmds::DbArgs),
+    /// Assign a study to a reader.
+    Assign(report_cmds::AssignArgs),
     /// Baseline vs follow-up delta table of two reports.
     Compare(export_cmds::CompareArgs),
     /// Export signed reports as CSV, PDF read sheet, DICOM SR or JSON.
@@ -67,6 +71,8 @@ pub fn main_entry() -> ExitCode {
         Some(Command::Reader(a)) => report_cmds::reader(&a),
         Some(Command::Report(a)) => report_cmds::report(&a),
         Some(Command::Audit(a)) => report_cmds::audit(&a),
+        Some(Command::Db(a)) => report_cmds::db(&a),
+        Some(Command::Assign(a)) => report_cmds::assign(&a),
         Some(Command::Compare(a)) => export_cmds::compare_cmd(&a),
         Some(Command::Export(a)) => export_cmds::export_cmd(&a),
         Some(Command::Adjudicate(a)) => export_cmds::adjudicate_cmd(&a),

@@ -216,13 +216,14 @@ pub fn format_double(x: f64) -> String {
             s.push_str(rest);
         }
         s.push('e');
-        s.push(if n - 1 >= 0 { '+' } else { '-' });
+        s.push(if n > 0 { '+' } else { '-' });
         s.push_str(&(n - 1).abs().to_string());
     }
     s
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -254,15 +255,19 @@ mod tests {
     fn keys_sorted_and_compact() {
         let v = json!({"b": [1, 2.50, "x\n\u{1}"], "a": {"z": null, "é": true, "A": false}});
         let s = to_canonical_string(&v).unwrap();
-        assert_eq!(s, r#"{"a":{"A":false,"z":null,"é":true},"b":[1,2.5,"x\n\u0001"]}"#);
+        assert_eq!(
+            s,
+            r#"{"a":{"A":false,"z":null,"é":true},"b":[1,2.5,"x\n\u0001"]}"#
+        );
     }
 
     #[test]
     fn utf16_key_order_differs_from_utf8() {
-        // U+FF61 sorts after U+1F600 in UTF-8 byte order but before it in UTF-16 order.
-        let v = json!({"\u{1F600}": 1, "\u{FF61}": 2});
+        // U+1F600 (UTF-16 D83D DE00) sorts before U+FF61 in UTF-16 code units, but after it in
+        // UTF-8 bytes (F0… > EF…). RFC 8785 uses the UTF-16 order.
+        let v = json!({"\u{FF61}": 2, "\u{1F600}": 1});
         let s = to_canonical_string(&v).unwrap();
-        assert_eq!(s, "{\"\u{FF61}\":2,\"\u{1F600}\":1}");
+        assert_eq!(s, "{\"\u{1F600}\":1,\"\u{FF61}\":2}");
     }
 
     #[test]
@@ -270,7 +275,10 @@ mod tests {
         let v = json!({"m": [{"value_cm": 0.45, "pts": [[1.0, 2.25]]}], "e": [], "o": {}});
         let pretty = to_pretty_string(&v).unwrap();
         let back: Value = serde_json::from_str(&pretty).unwrap();
-        assert_eq!(to_canonical_bytes(&back).unwrap(), to_canonical_bytes(&v).unwrap());
+        assert_eq!(
+            to_canonical_bytes(&back).unwrap(),
+            to_canonical_bytes(&v).unwrap()
+        );
         assert!(pretty.contains("\"e\": [],\n"));
         assert!(pretty.ends_with("}\n"));
     }

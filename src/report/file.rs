@@ -142,6 +142,7 @@ pub fn autosave_draft_file(path: &Path, draft: &ReadingReport) -> Result<(), Rep
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -156,7 +157,10 @@ mod tests {
         assert_eq!(back, r);
         // No temporary files left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-        assert_eq!(fs::read_to_string(&path).unwrap(), render_report(&r).unwrap());
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            render_report(&r).unwrap()
+        );
     }
 
     #[test]

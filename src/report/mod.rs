@@ -3,7 +3,7 @@
 //! * [`model`]: the serde structs ([`ReadingReport`] and its parts), status and signature meaning.
 //! * [`canonical`]: RFC 8785 canonical JSON (what is hashed and signed) and the deterministic
 //!   pretty form report files are written in.
-//! * [`file`]: strict parsing, atomic writes and draft autosave to a file.
+//! * [`file`](mod@file): strict parsing, atomic writes and draft autosave to a file.
 //! * [`draft`]: building a draft from a grading input (runs the grading engine).
 //! * [`render`]: the human-readable form with the Part 11 signature manifestation.
 //! * [`visit`]: trial visits.

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::visit::Visit;
+use crate::grading::GradeReport;
+use crate::measure::{DrawKind, FindingValue};
 
 /// Layout version written in `schema_version`.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -129,26 +131,33 @@ pub struct StudyRef {
 pub struct MeasurementGeometry {
     /// SOP Instance UID of the image the points are on.
     pub sop_instance_uid: Option<String>,
+    /// The file the measurement was made on, as the workstation named it.
+    pub source_file: Option<String>,
     /// Zero-based frame index in that image.
-    pub frame: u32,
+    pub frame: Option<usize>,
     /// Points in image pixels, `[column, row]`.
     pub points_px: Vec<[f64; 2]>,
+    /// The same points calibrated: `[x_cm, y_cm]` in 2D/colour regions, `[t_s, v_cm_s]` in
+    /// spectral regions (empty when not calibrated).
+    pub points_phys: Vec<[f64; 2]>,
     /// Index of the US region (Sequence of Ultrasound Regions item) used for calibration.
-    pub region: Option<u32>,
+    pub region: Option<usize>,
 }
 
 /// One measurement with its calibrated value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportMeasurement {
-    /// Identifier unique within the report (e.g. `m3`).
+    /// Identifier unique within the report (the measurement uid, e.g. `m3`).
     pub id: String,
-    /// What was measured: a measurement catalog id (e.g. `vena_contracta_width`).
+    /// What was measured: a measurement catalog id (e.g. `mr_vc_width`).
     pub quantity: String,
-    /// Calibrated value.
-    pub value: f64,
+    /// How it was drawn or entered.
+    pub draw_kind: DrawKind,
+    /// Calibrated value (None for drawings without a scalar value, e.g. an LV contour).
+    pub value: Option<f64>,
     /// Unit of `value` (e.g. `cm`, `cm/s`, `ml`).
-    pub unit: String,
+    pub unit: Option<String>,
     /// Geometry on the image; `null` for values typed in or imported without geometry.
     pub geometry: Option<MeasurementGeometry>,
 }
@@ -163,20 +172,27 @@ pub struct ValueWithUnit {
     pub unit: String,
 }
 
-/// The grade section: which rule set graded, the result, the criteria and eligibility.
+/// The grade section: the grading engine's report (grade, rule set id and version, criteria,
+/// derived values, warnings and protocol eligibility) and what was asked of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GradeSection {
-    /// Rule-set (guideline) id, e.g. `ase2017`.
-    pub ruleset_id: String,
-    /// Rule-set version.
-    pub ruleset_version: String,
-    /// Trial protocol used for eligibility, if any.
+    /// Guideline (rule set) requested, e.g. `ase2017`.
+    pub guideline_id: String,
+    /// Trial protocol requested for eligibility, if any.
     pub protocol_id: Option<String>,
-    /// The grade (e.g. `severe`).
-    pub grade: String,
-    /// The grading engine's full output (criteria, derived values, eligibility) as it produced it.
-    pub engine_output: serde_json::Value,
+    /// The engine's output as it produced it.
+    pub result: GradeReport,
+}
+
+impl GradeSection {
+    /// `id@version` of the rule set that graded (recorded in audit entries).
+    pub fn ruleset_label(&self) -> String {
+        format!(
+            "{}@{}",
+            self.result.guideline.id, self.result.guideline.version
+        )
+    }
 }
 
 /// Reference from an amendment to the signed version it replaces.
@@ -243,8 +259,8 @@ pub struct ReadingReport {
     pub measurements: Vec<ReportMeasurement>,
     /// Values derived from the measurements, by id (e.g. `eroa_cm2`).
     pub derived: BTreeMap<String, ValueWithUnit>,
-    /// Qualitative findings by id (e.g. `flail_leaflet: true`).
-    pub findings: BTreeMap<String, serde_json::Value>,
+    /// Qualitative findings by catalog id (a choice or yes/no).
+    pub findings: BTreeMap<String, FindingValue>,
     /// Grade with rule set, criteria and protocol eligibility.
     pub grade: Option<GradeSection>,
     /// Free-text comment.

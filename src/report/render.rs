@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{ReadingReport, SignatureBlock};
+use super::model::{ReadingReport, SignatureBlock, SignatureMeaning};
 
 /// The one-line manifestation of a signature, e.g.
 /// `Electronically signed by Jane Roe (reader01) on 2026-05-01T14:03:27Z (UTC) — meaning: authorship (I am the author of this reading report)`.
@@ -15,6 +15,26 @@ pub fn manifestation_line(block: &SignatureBlock) -> String {
         block.signed_at_utc,
         block.meaning.code(),
         block.meaning.statement()
+    )
+}
+
+/// The text of the signing dialog (shown before the reader types id and passphrase again):
+/// who signs, the meaning, and that the time is recorded in UTC at signing.
+pub fn signing_dialog_text(
+    printed_name: &str,
+    reader_id: &str,
+    meaning: SignatureMeaning,
+) -> String {
+    format!(
+        "I, {printed_name} ({reader_id}), sign this reading report electronically.\n\
+         Meaning of this signature: {} — {}.\n\
+         The date and time of signing are recorded in UTC. My printed name, the date and time \
+         and this meaning become part of the signed record and appear on every display and \
+         printout of it (21 CFR 11.50). Once signed, the report is locked: changes require an \
+         amendment, which is signed again.\n\
+         Enter your reader id and passphrase to sign.",
+        meaning.code(),
+        meaning.statement()
     )
 }
 
@@ -54,20 +74,33 @@ pub fn render_text(report: &ReadingReport) -> String {
     if let Some(visit) = report.visit {
         let _ = writeln!(s, "Visit: {visit}");
     }
-    let _ = writeln!(s, "Created: {} by {}", report.created_utc, report.engine_build);
+    let _ = writeln!(
+        s,
+        "Created: {} by {}",
+        report.created_utc, report.engine_build
+    );
     if !report.measurements.is_empty() {
         let _ = writeln!(s, "Measurements:");
         for m in &report.measurements {
             let place = match &m.geometry {
                 Some(g) => format!(
                     " [frame {}, {} point(s){}]",
-                    g.frame,
+                    g.frame
+                        .map(|f| f.to_string())
+                        .unwrap_or_else(|| "-".to_owned()),
                     g.points_px.len(),
-                    g.region.map(|r| format!(", region {r}")).unwrap_or_default()
+                    g.region
+                        .map(|r| format!(", region {r}"))
+                        .unwrap_or_default()
                 ),
                 None => String::new(),
             };
-            let _ = writeln!(s, "  {:<32} {} {}{place}", m.quantity, m.value, m.unit);
+            let value = match (m.value, &m.unit) {
+                (Some(v), Some(u)) => format!("{v} {u}"),
+                (Some(v), None) => v.to_string(),
+                _ => "(drawn)".to_owned(),
+            };
+            let _ = writeln!(s, "  {:<32} {value}{place}", m.quantity);
         }
     }
     if !report.derived.is_empty() {
@@ -86,9 +119,9 @@ pub fn render_text(report: &ReadingReport) -> String {
         let _ = writeln!(
             s,
             "Grade: {} (rule set {} version {}{})",
-            g.grade,
-            g.ruleset_id,
-            g.ruleset_version,
+            g.result.grade.as_str(),
+            g.result.guideline.id,
+            g.result.guideline.version,
             g.protocol_id
                 .as_deref()
                 .map(|p| format!(", protocol {p}"))

@@ -115,6 +115,7 @@ impl FromStr for Visit {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

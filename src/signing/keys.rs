@@ -96,10 +96,12 @@ pub fn key_fingerprint(public_key: &VerifyingKey) -> String {
 /// Parses a 32-byte public key from lowercase hex (uppercase or other forms are rejected so one
 /// key has exactly one text form).
 pub fn parse_public_key(hex_text: &str) -> Result<VerifyingKey, SigningError> {
-    let bytes: [u8; 32] = strict_hex::<32>(hex_text)
-        .ok_or_else(|| SigningError::KeyFormat("public key is not 64 lowercase hex digits".into()))?;
-    VerifyingKey::from_bytes(&bytes)
-        .map_err(|e| SigningError::KeyFormat(format!("public key is not a valid Ed25519 point: {e}")))
+    let bytes: [u8; 32] = strict_hex::<32>(hex_text).ok_or_else(|| {
+        SigningError::KeyFormat("public key is not 64 lowercase hex digits".into())
+    })?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| {
+        SigningError::KeyFormat(format!("public key is not a valid Ed25519 point: {e}"))
+    })
 }
 
 /// Decodes exactly `N` bytes from lowercase hex; `None` for any other form.
@@ -223,6 +225,7 @@ pub fn unlock(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -26,8 +26,8 @@ mod sign;
 mod verify;
 
 pub use keys::{
-    EncryptedKey, KdfParams, MIN_PASSPHRASE_CHARS, generate_key, key_fingerprint,
-    parse_public_key, unlock,
+    EncryptedKey, KdfParams, MIN_PASSPHRASE_CHARS, generate_key, key_fingerprint, parse_public_key,
+    unlock,
 };
 pub use sign::{
     SIGNATURE_DOMAIN, amendment_draft, content_sha256, record_sha256, sign_report, signing_payload,

@@ -41,6 +41,11 @@ pub(crate) fn content_sha256_of_value(report_value: &Value) -> Result<String, Si
     ))?)))
 }
 
+/// Canonical content bytes of a report value (the report without `signature`).
+pub(crate) fn canonical_content(report_value: &Value) -> Result<Vec<u8>, SigningError> {
+    canonical(&content_value(report_value))
+}
+
 /// SHA-256 (lowercase hex) of the canonical bytes of the whole report, signature included.
 /// Amendments reference the version they replace by this hash.
 pub fn record_sha256(report: &ReadingReport) -> Result<String, SigningError> {
@@ -52,16 +57,25 @@ pub fn signing_payload(
     report_value: &Value,
     block: &SignatureBlock,
 ) -> Result<Vec<u8>, SigningError> {
+    signing_payload_with_content(&canonical(&content_value(report_value))?, block)
+}
+
+/// [`signing_payload`] from the already canonicalized content. The payload object has two keys,
+/// `manifestation` < `report` in canonical order, so it is assembled by concatenation.
+pub(crate) fn signing_payload_with_content(
+    canonical_content: &[u8],
+    block: &SignatureBlock,
+) -> Result<Vec<u8>, SigningError> {
     let mut manifestation = to_value(block)?;
     if let Value::Object(map) = &mut manifestation {
         map.remove("signature_hex");
     }
-    let payload = serde_json::json!({
-        "manifestation": manifestation,
-        "report": content_value(report_value),
-    });
     let mut bytes = SIGNATURE_DOMAIN.to_vec();
-    bytes.extend(canonical(&payload)?);
+    bytes.extend_from_slice(b"{\"manifestation\":");
+    bytes.extend(canonical(&manifestation)?);
+    bytes.extend_from_slice(b",\"report\":");
+    bytes.extend_from_slice(canonical_content);
+    bytes.push(b'}');
     Ok(bytes)
 }
 
@@ -158,4 +172,36 @@ pub fn amendment_draft(
     draft.grade = src.grade.clone();
     draft.comment = src.comment.clone();
     Ok(draft)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concatenated_payload_is_canonical_json() {
+        let report = serde_json::json!({"b": 1.50, "a": "x", "signature": {"z": 1}});
+        let block = SignatureBlock {
+            signer_id: "r1".into(),
+            printed_name: "R One".into(),
+            signed_at_utc: "2026-01-01T00:00:00Z".into(),
+            meaning: SignatureMeaning::Review,
+            algorithm: "Ed25519".into(),
+            public_key_hex: "00".into(),
+            key_fingerprint_sha256: "11".into(),
+            content_sha256: "22".into(),
+            signature_hex: "33".into(),
+        };
+        let mut manifestation = serde_json::to_value(&block).unwrap();
+        manifestation
+            .as_object_mut()
+            .unwrap()
+            .remove("signature_hex");
+        let generic =
+            serde_json::json!({"report": {"a": "x", "b": 1.5}, "manifestation": manifestation});
+        let mut want = SIGNATURE_DOMAIN.to_vec();
+        want.extend(to_canonical_bytes(&generic).unwrap());
+        assert_eq!(signing_payload(&report, &block).unwrap(), want);
+    }
 }

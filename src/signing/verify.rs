@@ -5,9 +5,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::keys::{key_fingerprint, parse_public_key, strict_hex};
-use super::sign::{content_sha256_of_value, signing_payload};
+use super::sign::{canonical_content, signing_payload_with_content};
 use crate::report::canonical::{to_canonical_bytes, to_pretty_string};
-use crate::report::{REPORT_SCHEMA_VERSION, ReadingReport, ReportStatus, SignatureBlock, parse_utc};
+use crate::report::{
+    REPORT_SCHEMA_VERSION, ReadingReport, ReportStatus, SignatureBlock, parse_utc,
+};
 
 /// Result of verifying one signed report. Intact only when [`Verification::problems`] is empty.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,9 +60,7 @@ pub fn verify_report_bytes(bytes: &[u8]) -> Verification {
             check_report_fields(&r, &mut v.problems);
             v.report = Some(r);
         }
-        Err(e) => v
-            .problems
-            .push(format!("not a valid reading report: {e}")),
+        Err(e) => v.problems.push(format!("not a valid reading report: {e}")),
     }
     match to_pretty_string(&value) {
         Ok(rendered) if rendered.as_bytes() == bytes => {}
@@ -69,7 +69,9 @@ pub fn verify_report_bytes(bytes: &[u8]) -> Verification {
              after signing (whitespace, number or escape form)"
                 .to_owned(),
         ),
-        Err(e) => v.problems.push(format!("content cannot be canonicalized: {e}")),
+        Err(e) => v
+            .problems
+            .push(format!("content cannot be canonicalized: {e}")),
     }
     v
 }
@@ -103,7 +105,11 @@ fn check_report_fields(r: &ReadingReport, problems: &mut Vec<String>) {
 
 fn verify_value(value: &Value) -> Verification {
     let mut problems = Vec::new();
-    let content_sha256 = content_sha256_of_value(value).ok();
+    let content = canonical_content(value);
+    let content_sha256 = content
+        .as_ref()
+        .ok()
+        .map(|c| hex::encode(Sha256::digest(c)));
     let record_sha256 = to_canonical_bytes(value)
         .ok()
         .map(|b| hex::encode(Sha256::digest(b)));
@@ -120,8 +126,10 @@ fn verify_value(value: &Value) -> Verification {
             }
         },
     };
-    if let Some(block) = &block {
-        check_block(value, block, content_sha256.as_deref(), &mut problems);
+    match (&block, &content) {
+        (Some(block), Ok(content)) => check_block(content, block, &mut problems),
+        (Some(_), Err(e)) => problems.push(format!("content cannot be canonicalized: {e}")),
+        (None, _) => {}
     }
     Verification {
         signature: block,
@@ -132,9 +140,12 @@ fn verify_value(value: &Value) -> Verification {
     }
 }
 
-fn check_block(value: &Value, block: &SignatureBlock, content: Option<&str>, p: &mut Vec<String>) {
+fn check_block(content: &[u8], block: &SignatureBlock, p: &mut Vec<String>) {
     if block.algorithm != "Ed25519" {
-        p.push(format!("unsupported signature algorithm {:?}", block.algorithm));
+        p.push(format!(
+            "unsupported signature algorithm {:?}",
+            block.algorithm
+        ));
     }
     if block.signer_id.trim().is_empty() || block.printed_name.trim().is_empty() {
         p.push("signer id or printed name is empty".to_owned());
@@ -145,10 +156,8 @@ fn check_block(value: &Value, block: &SignatureBlock, content: Option<&str>, p: 
             block.signed_at_utc
         ));
     }
-    if Some(block.content_sha256.as_str()) != content {
-        p.push(
-            "content changed after signing: its SHA-256 differs from the one signed".to_owned(),
-        );
+    if block.content_sha256 != hex::encode(Sha256::digest(content)) {
+        p.push("content changed after signing: its SHA-256 differs from the one signed".to_owned());
     }
     let key = match parse_public_key(&block.public_key_hex) {
         Ok(k) => k,
@@ -165,7 +174,7 @@ fn check_block(value: &Value, block: &SignatureBlock, content: Option<&str>, p: 
         return;
     };
     let signature = Signature::from_bytes(&sig_bytes);
-    match signing_payload(value, block) {
+    match signing_payload_with_content(content, block) {
         Ok(payload) => {
             if key.verify_strict(&payload, &signature).is_err() {
                 p.push(

@@ -14,8 +14,8 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::reads::{OpenedRead, ReadSummary, VersionInfo};
 use super::readers::{Role, Session};
+use super::reads::{OpenedRead, ReadSummary, VersionInfo};
 use super::{Store, StoreError, StoreResult};
 use crate::audit::AuditEntry;
 use crate::report::{ImageRef, ReadingReport, ReportStatus, Visit};
@@ -263,8 +263,16 @@ impl Store {
                 study_uid: r.get(0)?,
                 assigned_utc: r.get(1)?,
                 subject_id: r.get(2)?,
-                visit: if blinded { None } else { visit.and_then(|v| v.parse().ok()) },
-                site_name: if blinded && blind_sites { None } else { r.get(4)? },
+                visit: if blinded {
+                    None
+                } else {
+                    visit.and_then(|v| v.parse().ok())
+                },
+                site_name: if blinded && blind_sites {
+                    None
+                } else {
+                    r.get(4)?
+                },
                 read_id: r.get(6)?,
                 status,
             })
@@ -307,19 +315,36 @@ impl Store {
                  LEFT JOIN sites si ON si.id = su.site_id \
                  LEFT JOIN trials t ON t.id = su.trial_id WHERE s.study_uid = ?1",
                 [study_uid],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("study {study_uid}")))?;
         let (subject_id, visit, study_date, site_name, arm, blind_sites) = row;
         let blinded = session.role().is_blinded();
-        let study = self.study_ref(study_uid)?.images;
+        let study = self.study_reference(study_uid)?.images;
         Ok(StudyView {
             study_uid: study_uid.to_owned(),
             subject_id,
-            visit: if blinded { None } else { visit.and_then(|v| v.parse().ok()) },
+            visit: if blinded {
+                None
+            } else {
+                visit.and_then(|v| v.parse().ok())
+            },
             study_date: if blinded { None } else { study_date },
-            site_name: if blinded && blind_sites { None } else { site_name },
+            site_name: if blinded && blind_sites {
+                None
+            } else {
+                site_name
+            },
             treatment_arm: if blinded { None } else { arm },
             files: study,
             blinded,

@@ -15,7 +15,7 @@ fn to_json<T: Serialize>(t: &T) -> Value {
 
 /// `id@version` of a grade's rule set.
 pub(crate) fn ruleset_label(g: &GradeSection) -> String {
-    format!("{}@{}", g.ruleset_id, g.ruleset_version)
+    g.ruleset_label()
 }
 
 fn entry(
@@ -116,8 +116,13 @@ pub(crate) fn report_changes(
         &mut out,
     );
     let derived = |r: Option<&ReadingReport>| -> BTreeMap<String, Value> {
-        r.map(|r| r.derived.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-            .unwrap_or_default()
+        r.map(|r| {
+            r.derived
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect()
+        })
+        .unwrap_or_default()
     };
     diff_maps(
         actor,
@@ -128,7 +133,15 @@ pub(crate) fn report_changes(
         &ruleset,
         &mut out,
     );
-    let findings = |r: Option<&ReadingReport>| r.map(|r| r.findings.clone()).unwrap_or_default();
+    let findings = |r: Option<&ReadingReport>| -> BTreeMap<String, Value> {
+        r.map(|r| {
+            r.findings
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
     diff_maps(
         actor,
         EntityType::Finding,
@@ -184,16 +197,19 @@ pub(crate) fn report_changes(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::measure::FindingValue;
     use crate::report::ReportMeasurement;
 
     fn m(id: &str, v: f64) -> ReportMeasurement {
         ReportMeasurement {
             id: id.to_owned(),
-            quantity: "vena_contracta_width".to_owned(),
-            value: v,
-            unit: "cm".to_owned(),
+            quantity: "mr_vc_width".to_owned(),
+            draw_kind: crate::measure::DrawKind::ManualEntry,
+            value: Some(v),
+            unit: Some("cm".to_owned()),
             geometry: None,
         }
     }
@@ -202,10 +218,10 @@ mod tests {
     fn one_entry_per_changed_item() {
         let mut a = ReadingReport::new_draft("r", "2026-01-01T00:00:00Z");
         a.measurements = vec![m("m1", 0.5), m("m2", 0.3)];
-        a.findings.insert("flail".into(), json!(false));
+        a.findings.insert("flail".into(), FindingValue::Bool(false));
         let mut b = a.clone();
         b.measurements = vec![m("m1", 0.6), m("m3", 0.1)];
-        b.findings.insert("flail".into(), json!(true));
+        b.findings.insert("flail".into(), FindingValue::Bool(true));
         b.comment = "x".into();
         let e = report_changes("u", Some(&a), &b);
         let ids: Vec<(&str, &str)> = e

@@ -115,7 +115,10 @@ fn read_facts(path: &Path) -> Result<FileFacts, String> {
             .ok()
             .flatten()
             .and_then(|e| e.to_str().ok())
-            .map(|s| s.trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_owned())
+            .map(|s| {
+                s.trim_matches(|c: char| c == '\0' || c.is_whitespace())
+                    .to_owned()
+            })
             .filter(|s| !s.is_empty())
     };
     let study_uid = text(tags::STUDY_INSTANCE_UID).ok_or("no Study Instance UID")?;
@@ -169,7 +172,8 @@ impl Store {
             }
         }
         for (study_uid, files) in by_study {
-            let imported = self.register_study(actor, &study_uid, &files, options, now, &mut summary)?;
+            let imported =
+                self.register_study(actor, &study_uid, &files, options, now, &mut summary)?;
             summary.studies.push(imported);
         }
         Ok(summary)
@@ -192,7 +196,10 @@ impl Store {
             .clone()
             .or_else(|| first.trial_subject.clone())
             .or_else(|| first.patient_id.clone());
-        let header_visit = first.time_point.as_deref().and_then(|t| t.parse::<Visit>().ok());
+        let header_visit = first
+            .time_point
+            .as_deref()
+            .and_then(|t| t.parse::<Visit>().ok());
         let visit = options.visit.or(header_visit);
         let trial = options.trial.clone().or_else(|| first.protocol_id.clone());
         let site = options.site.clone().or_else(|| first.site_id.clone());
@@ -269,8 +276,12 @@ impl Store {
                         entity_type: EntityType::Study,
                         entity_id: study_uid.to_owned(),
                         action: AuditAction::Modify,
-                        old_value: Some(json!({"subject_id": old_subject, "visit_id": old_visit_id})),
-                        new_value: Some(json!({"subject_id": subject, "visit": visit.map(Visit::code)})),
+                        old_value: Some(
+                            json!({"subject_id": old_subject, "visit_id": old_visit_id}),
+                        ),
+                        new_value: Some(
+                            json!({"subject_id": subject, "visit": visit.map(Visit::code)}),
+                        ),
                         ruleset: None,
                     });
                 }
@@ -306,7 +317,10 @@ impl Store {
                 Some((s, h)) => summary.skipped.push((
                     f.path.clone(),
                     if s != study_uid {
-                        format!("SOP Instance UID {} is already registered in study {s}", f.sop_uid)
+                        format!(
+                            "SOP Instance UID {} is already registered in study {s}",
+                            f.sop_uid
+                        )
                     } else {
                         format!(
                             "SOP Instance UID {} is already registered with different content \
@@ -322,7 +336,11 @@ impl Store {
                 actor: actor.to_owned(),
                 entity_type: EntityType::Study,
                 entity_id: study_uid.to_owned(),
-                action: if new_study { AuditAction::Create } else { AuditAction::Modify },
+                action: if new_study {
+                    AuditAction::Create
+                } else {
+                    AuditAction::Modify
+                },
                 old_value: None,
                 new_value: Some(json!({
                     "subject_id": subject,

@@ -10,6 +10,26 @@
 //! state before or after the change.
 //!
 //! Access rules (roles and blinding) are enforced here, in the queries: see [`access`].
+//!
+//! # For the GUI
+//!
+//! | step | call |
+//! |---|---|
+//! | open the database | [`Store::open`]`(&`[`default_db_path`]`()?)` |
+//! | sign in | [`Store::sign_in`]`(&Credentials { reader_id, passphrase }, now) -> Session` |
+//! | worklist (to read / draft / signed / amending) | [`Store::worklist`]`(&session)` |
+//! | study header as the reader may see it | [`Store::study_view`]`(&session, study_uid)` |
+//! | start or resume a read | [`Store::start_read`]`(&session, study_uid, now) -> ReadingReport` |
+//! | fill it from the measurements (runs grading) | [`crate::report::draft::apply_measurement_set`] |
+//! | autosave every couple of seconds | [`Store::autosave_draft`]`(&session, &draft, Some(backup_path), now)` |
+//! | sign dialog text | [`crate::report::render::signing_dialog_text`] |
+//! | sign (id + passphrase typed again) | [`Store::sign_read`]`(&session, read_id, &credentials, meaning, now)` |
+//! | amend a signed read | [`Store::amend_read`]`(&session, read_id, now)` |
+//! | reads the session may open | [`Store::reads_visible_to`], [`Store::open_read`] (`AccessDenied` otherwise) |
+//! | versions and one version | [`Store::read_versions`], [`Store::read_version`] |
+//! | verify a version | [`crate::signing::verify_report`] + [`Store::check_signer_key`] |
+//! | history of a read | [`Store::read_history`] (audit entries, oldest first) |
+//! | printed form with manifestation | [`crate::report::render::render_text`] |
 
 pub mod access;
 mod diff;
@@ -17,6 +37,7 @@ pub mod import;
 pub mod readers;
 pub mod reads;
 mod schema;
+mod sign;
 mod trials;
 
 use std::path::{Path, PathBuf};
@@ -192,7 +213,11 @@ impl Store {
 }
 
 /// Appends audit entries inside `tx`.
-fn audit_all(tx: &Transaction<'_>, entries: &[NewAuditEntry], now: OffsetDateTime) -> StoreResult<()> {
+fn audit_all(
+    tx: &Transaction<'_>,
+    entries: &[NewAuditEntry],
+    now: OffsetDateTime,
+) -> StoreResult<()> {
     for e in entries {
         audit::append(tx, e, now)?;
     }

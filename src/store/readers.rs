@@ -134,7 +134,10 @@ pub enum KeyCheck {
 impl KeyCheck {
     /// False when the registry contradicts the embedded key.
     pub fn is_acceptable(&self) -> bool {
-        !matches!(self, KeyCheck::KeyMismatch { .. } | KeyCheck::UnknownReader { .. })
+        !matches!(
+            self,
+            KeyCheck::KeyMismatch { .. } | KeyCheck::UnknownReader { .. }
+        )
     }
 }
 

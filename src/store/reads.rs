@@ -1,4 +1,5 @@
-//! Reads and their versions: start, autosave, sign, amend, and version history.
+//! Reads and their versions: start, autosave and version history (signing and amending are in
+//! `sign.rs`).
 //!
 //! A read is one reader's reading of one study (or a report registered from a file). Its
 //! versions are numbered from 1. At most the latest version is a draft; signed versions are
@@ -12,15 +13,15 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::diff::{report_changes, ruleset_label};
-use super::readers::{Credentials, Role, Session};
+use super::diff::report_changes;
+use super::readers::{Role, Session};
 use super::{Store, StoreError, StoreResult, audit_all};
 use crate::audit::{AuditAction, EntityType, NewAuditEntry};
 use crate::report::{
     ImageRef, ReadingReport, ReportStatus, SignatureMeaning, StudyRef, autosave_draft_file,
     format_utc, new_id, parse_report,
 };
-use crate::signing::{self, content_sha256, record_sha256};
+use crate::signing::{content_sha256, record_sha256};
 
 /// One read as listed for a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,12 +87,14 @@ pub enum SaveOutcome {
     },
 }
 
-struct ReadRow {
-    reader_id: String,
+pub(super) struct ReadRow {
+    pub(super) reader_id: String,
 }
 
 fn corrupt(read_id: &str, version: u32, e: String) -> StoreError {
-    StoreError::Conflict(format!("stored report {read_id} version {version} is unreadable: {e}"))
+    StoreError::Conflict(format!(
+        "stored report {read_id} version {version} is unreadable: {e}"
+    ))
 }
 
 fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionInfo> {
@@ -113,18 +116,22 @@ fn content_hash(r: &ReadingReport) -> StoreResult<String> {
     Ok(content_sha256(r)?)
 }
 
-fn report_json(r: &ReadingReport) -> StoreResult<String> {
+pub(super) fn report_json(r: &ReadingReport) -> StoreResult<String> {
     serde_json::to_string(r).map_err(|e| StoreError::Invalid(format!("report: {e}")))
 }
 
 impl Store {
-    fn read_row(&self, read_id: &str) -> StoreResult<Option<ReadRow>> {
+    pub(super) fn read_row(&self, read_id: &str) -> StoreResult<Option<ReadRow>> {
         Ok(self
             .conn
             .query_row(
                 "SELECT reader_id FROM reads WHERE id = ?1",
                 [read_id],
-                |r| Ok(ReadRow { reader_id: r.get(0)? }),
+                |r| {
+                    Ok(ReadRow {
+                        reader_id: r.get(0)?,
+                    })
+                },
             )
             .optional()?)
     }
@@ -151,16 +158,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Stored status of one version of a report (None if the database does not know it).
-    pub fn version_status(&self, read_id: &str, version: u32) -> StoreResult<Option<ReportStatus>> {
+    /// What the database stores about one version of a report (None if it does not know it).
+    /// For verification tools; it shows no report content.
+    pub fn version_info(&self, read_id: &str, version: u32) -> StoreResult<Option<VersionInfo>> {
         Ok(self
             .all_versions(read_id)?
             .into_iter()
-            .find(|v| v.version == version)
-            .map(|v| v.status))
+            .find(|v| v.version == version))
     }
 
-    pub(crate) fn study_ref(&self, study_uid: &str) -> StoreResult<StudyRef> {
+    /// The study's image references (UIDs and file hashes) as they go into a report.
+    pub fn study_reference(&self, study_uid: &str) -> StoreResult<StudyRef> {
         let mut stmt = self.conn.prepare(
             "SELECT series_uid, sop_instance_uid, sha256 FROM study_files WHERE study_uid = ?1 \
              ORDER BY sop_instance_uid",
@@ -198,7 +206,11 @@ impl Store {
             )
             .optional()?;
         if let Some(id) = existing {
-            let latest = self.all_versions(&id)?.last().map(|v| v.version).unwrap_or(1);
+            let latest = self
+                .all_versions(&id)?
+                .last()
+                .map(|v| v.version)
+                .unwrap_or(1);
             return self.load_version(&id, latest);
         }
         let assigned: i64 = self.conn.query_row(
@@ -223,7 +235,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("study {study_uid}")))?;
         let mut draft = ReadingReport::new_draft(new_id(), format_utc(now));
         draft.reader_id = Some(me.to_owned());
-        draft.study = Some(self.study_ref(study_uid)?);
+        draft.study = Some(self.study_reference(study_uid)?);
         draft.subject_id = subject;
         // Blinded readers never get the visit label into their report.
         if !session.role().is_blinded() {
@@ -283,7 +295,11 @@ impl Store {
                 "read {} version {} is {}; only the latest draft can be saved",
                 draft.report_id,
                 draft.version,
-                if latest.version == draft.version { latest.status.code() } else { "not the latest" }
+                if latest.version == draft.version {
+                    latest.status.code()
+                } else {
+                    "not the latest"
+                }
             )));
         }
         let stored = self.load_version(&draft.report_id, draft.version)?;
@@ -310,7 +326,13 @@ impl Store {
         tx.execute(
             "UPDATE read_versions SET report_json = ?3, content_sha256 = ?4, saved_utc = ?5 \
              WHERE read_id = ?1 AND version = ?2 AND status = 'draft'",
-            params![draft.report_id, draft.version, report_json(draft)?, hash, format_utc(now)],
+            params![
+                draft.report_id,
+                draft.version,
+                report_json(draft)?,
+                hash,
+                format_utc(now)
+            ],
         )?;
         audit_all(&tx, &entries, now)?;
         tx.commit()?;
@@ -337,265 +359,13 @@ impl Store {
         }
         Ok(outcome)
     }
-
-    /// Signs the latest draft of a read from the GUI: the reader types id and passphrase again
-    /// (§11.200), which must match the signed-in reader.
-    pub fn sign_read(
-        &mut self,
-        session: &Session,
-        read_id: &str,
-        credentials: &Credentials,
-        meaning: SignatureMeaning,
-        now: OffsetDateTime,
-    ) -> StoreResult<ReadingReport> {
-        if credentials.reader_id != session.reader_id() {
-            return Err(StoreError::AccessDenied(
-                "the signing reader id differs from the signed-in reader".into(),
-            ));
-        }
-        let latest = self
-            .all_versions(read_id)?
-            .pop()
-            .ok_or_else(|| StoreError::NotFound(format!("read {read_id}")))?;
-        let draft = self.load_version(read_id, latest.version)?;
-        self.sign_report(credentials, &draft, meaning, now)
-    }
-
-    /// Signs `draft` with the reader's key (unlocked with `credentials`) and records the signed
-    /// version in the database (creating the read if the report came from a file). A signed
-    /// amendment marks the version it supersedes `superseded`.
-    pub fn sign_report(
-        &mut self,
-        credentials: &Credentials,
-        draft: &ReadingReport,
-        meaning: SignatureMeaning,
-        now: OffsetDateTime,
-    ) -> StoreResult<ReadingReport> {
-        let (signer, key) = self.unlock_signing_key(credentials, now)?;
-        let read = self.read_row(&draft.report_id)?;
-        let versions = self.all_versions(&draft.report_id)?;
-        let author = draft.reader_id.clone().unwrap_or_else(|| signer.id.clone());
-        if let Some(read) = &read
-            && read.reader_id != signer.id
-            && (meaning == SignatureMeaning::Authorship || signer.role == Role::Reader)
-        {
-            return Err(StoreError::AccessDenied(format!(
-                "read {} belongs to {}; {} cannot sign it as {}",
-                draft.report_id,
-                read.reader_id,
-                signer.id,
-                meaning.code()
-            )));
-        }
-        if read.is_none() && self.reader(&author)?.is_none() {
-            return Err(StoreError::Invalid(format!(
-                "the report's reader {author} is not registered"
-            )));
-        }
-        let stored_draft = match versions.last() {
-            Some(v) if v.version == draft.version && v.status == ReportStatus::Draft => {
-                Some(self.load_version(&draft.report_id, v.version)?)
-            }
-            Some(v) if v.version == draft.version => {
-                return Err(StoreError::Conflict(format!(
-                    "report {} version {} is already {}; amend it to change it",
-                    draft.report_id,
-                    draft.version,
-                    v.status.code()
-                )));
-            }
-            Some(v) if v.version + 1 == draft.version && v.status != ReportStatus::Draft => None,
-            Some(v) => {
-                return Err(StoreError::Conflict(format!(
-                    "report {} version {} does not follow the stored version {} ({})",
-                    draft.report_id,
-                    draft.version,
-                    v.version,
-                    v.status.code()
-                )));
-            }
-            None => None,
-        };
-        let mut superseded = None;
-        if let Some(sup) = &draft.supersedes {
-            if let Some(v) = versions.iter().find(|v| v.version == sup.version) {
-                if v.status != ReportStatus::Signed
-                    || v.record_sha256.as_deref() != Some(sup.record_sha256.as_str())
-                {
-                    return Err(StoreError::Conflict(format!(
-                        "the amendment supersedes version {} with hash {}, but the stored version \
-                         is {} with hash {}",
-                        sup.version,
-                        sup.record_sha256,
-                        v.status.code(),
-                        v.record_sha256.as_deref().unwrap_or("none")
-                    )));
-                }
-                superseded = Some(self.load_version(&draft.report_id, sup.version)?);
-            }
-        }
-        let signed = signing::sign_report(draft, &signer.id, &signer.name, &key, meaning, now)?;
-        let block = signed
-            .signature
-            .clone()
-            .ok_or_else(|| StoreError::Invalid("signing produced no signature".into()))?;
-        let record = record_sha256(&signed)?;
-        let study_known = match signed.study.as_ref() {
-            Some(s) => self
-                .conn
-                .query_row(
-                    "SELECT study_uid FROM studies WHERE study_uid = ?1",
-                    [&s.study_instance_uid],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()?,
-            None => None,
-        };
-        if read.is_none()
-            && let Some(study) = &study_known
-        {
-            let other: Option<String> = self
-                .conn
-                .query_row(
-                    "SELECT id FROM reads WHERE study_uid = ?1 AND reader_id = ?2",
-                    params![study, author],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(other) = other {
-                return Err(StoreError::Conflict(format!(
-                    "{author} already has read {other} of study {study}; sign or amend that read"
-                )));
-            }
-        }
-        let before = stored_draft.as_ref().or(superseded.as_ref());
-        let mut entries = report_changes(&signer.id, before, &signed);
-        let tx = self.write_tx()?;
-        if read.is_none() {
-            tx.execute(
-                "INSERT INTO reads (id, study_uid, reader_id, created_utc) VALUES (?1, ?2, ?3, ?4)",
-                params![signed.report_id, study_known, author, signed.created_utc],
-            )?;
-            entries.insert(
-                0,
-                NewAuditEntry {
-                    actor: signer.id.clone(),
-                    entity_type: EntityType::Report,
-                    entity_id: signed.report_id.clone(),
-                    action: AuditAction::Create,
-                    old_value: None,
-                    new_value: Some(json!({"study_uid": study_known, "reader_id": author,
-                        "version": signed.version, "registered_from": "file"})),
-                    ruleset: None,
-                },
-            );
-        }
-        if stored_draft.is_some() {
-            tx.execute(
-                "UPDATE read_versions SET status = 'signed', report_json = ?3, content_sha256 = ?4, \
-                 record_sha256 = ?5, signer_id = ?6, meaning = ?7, signed_utc = ?8, saved_utc = ?8 \
-                 WHERE read_id = ?1 AND version = ?2 AND status = 'draft'",
-                params![
-                    signed.report_id,
-                    signed.version,
-                    report_json(&signed)?,
-                    block.content_sha256,
-                    record,
-                    block.signer_id,
-                    block.meaning.code(),
-                    block.signed_at_utc
-                ],
-            )?;
-        } else {
-            insert_version(&tx, &signed, now)?;
-        }
-        entries.push(NewAuditEntry {
-            actor: signer.id.clone(),
-            entity_type: EntityType::Signature,
-            entity_id: format!("{}/v{}/signature", signed.report_id, signed.version),
-            action: AuditAction::Create,
-            old_value: None,
-            new_value: Some(json!({
-                "signer_id": block.signer_id,
-                "printed_name": block.printed_name,
-                "signed_at_utc": block.signed_at_utc,
-                "meaning": block.meaning.code(),
-                "key_fingerprint_sha256": block.key_fingerprint_sha256,
-                "content_sha256": block.content_sha256,
-                "record_sha256": record,
-            })),
-            ruleset: signed.grade.as_ref().map(ruleset_label),
-        });
-        if let Some(old) = &superseded {
-            tx.execute(
-                "UPDATE read_versions SET status = 'superseded' WHERE read_id = ?1 AND version = ?2 \
-                 AND status = 'signed'",
-                params![old.report_id, old.version],
-            )?;
-            entries.push(NewAuditEntry {
-                actor: signer.id.clone(),
-                entity_type: EntityType::Report,
-                entity_id: format!("{}/v{}", old.report_id, old.version),
-                action: AuditAction::Modify,
-                old_value: Some(json!({"status": "signed"})),
-                new_value: Some(json!({"status": "superseded", "superseded_by": signed.version})),
-                ruleset: None,
-            });
-        }
-        audit_all(&tx, &entries, now)?;
-        tx.commit()?;
-        Ok(signed)
-    }
-
-    /// Opens an amendment: a new draft version of a signed read, referencing the signed version.
-    pub fn amend_read(
-        &mut self,
-        session: &Session,
-        read_id: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<ReadingReport> {
-        let read = self
-            .read_row(read_id)?
-            .ok_or_else(|| StoreError::NotFound(format!("read {read_id}")))?;
-        if read.reader_id != session.reader_id() {
-            return Err(StoreError::AccessDenied(format!(
-                "read {read_id} belongs to another reader"
-            )));
-        }
-        let latest = self
-            .all_versions(read_id)?
-            .pop()
-            .ok_or_else(|| StoreError::NotFound(format!("read {read_id}")))?;
-        if latest.status != ReportStatus::Signed {
-            return Err(StoreError::Conflict(format!(
-                "read {read_id} version {} is a {}; only a signed version can be amended",
-                latest.version,
-                latest.status.code()
-            )));
-        }
-        let signed = self.load_version(read_id, latest.version)?;
-        let draft = signing::amendment_draft(&signed, None, now)?;
-        let tx = self.write_tx()?;
-        insert_version(&tx, &draft, now)?;
-        audit_all(
-            &tx,
-            &[NewAuditEntry {
-                actor: session.reader_id().to_owned(),
-                entity_type: EntityType::Report,
-                entity_id: format!("{read_id}/v{}", draft.version),
-                action: AuditAction::Create,
-                old_value: None,
-                new_value: Some(json!({"status": "draft", "supersedes": draft.supersedes})),
-                ruleset: None,
-            }],
-            now,
-        )?;
-        tx.commit()?;
-        Ok(draft)
-    }
 }
 
-fn insert_version(tx: &Transaction<'_>, r: &ReadingReport, now: OffsetDateTime) -> StoreResult<()> {
+pub(super) fn insert_version(
+    tx: &Transaction<'_>,
+    r: &ReadingReport,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
     let (record, signer, meaning, signed_at) = match &r.signature {
         Some(b) => (
             Some(record_sha256(r)?),

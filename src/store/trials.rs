@@ -21,6 +21,13 @@ impl Store {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         let tx = self.write_tx()?;
+        let old = old_row(
+            &tx,
+            "SELECT json_object('name', name, 'protocol_id', protocol_id, \
+             'blind_site_names', json(CASE WHEN blind_site_names THEN 'true' ELSE 'false' END)) \
+             FROM trials WHERE id = ?1",
+            id,
+        )?;
         tx.execute(
             "INSERT INTO trials (id, name, protocol_id, blind_site_names) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, protocol_id = excluded.protocol_id, \
@@ -32,6 +39,7 @@ impl Store {
             &[trial_entry(
                 actor,
                 &format!("trial:{id}"),
+                old,
                 json!({"name": name, "protocol_id": protocol_id, "blind_site_names": blind_site_names}),
             )],
             now,
@@ -50,6 +58,11 @@ impl Store {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         let tx = self.write_tx()?;
+        let old = old_row(
+            &tx,
+            "SELECT json_object('trial_id', trial_id, 'name', name) FROM sites WHERE id = ?1",
+            id,
+        )?;
         tx.execute(
             "INSERT INTO sites (id, trial_id, name) VALUES (?1, ?2, ?3) \
              ON CONFLICT(id) DO UPDATE SET trial_id = excluded.trial_id, name = excluded.name",
@@ -60,6 +73,7 @@ impl Store {
             &[trial_entry(
                 actor,
                 &format!("site:{id}"),
+                old,
                 json!({"trial_id": trial_id, "name": name}),
             )],
             now,
@@ -79,6 +93,12 @@ impl Store {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         let tx = self.write_tx()?;
+        let old = old_row(
+            &tx,
+            "SELECT json_object('trial_id', trial_id, 'site_id', site_id, \
+             'treatment_arm', treatment_arm) FROM subjects WHERE id = ?1",
+            id,
+        )?;
         tx.execute(
             "INSERT INTO subjects (id, trial_id, site_id, treatment_arm) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT(id) DO UPDATE SET trial_id = excluded.trial_id, \
@@ -90,6 +110,7 @@ impl Store {
             &[trial_entry(
                 actor,
                 &format!("subject:{id}"),
+                old,
                 json!({"trial_id": trial_id, "site_id": site_id, "treatment_arm": treatment_arm}),
             )],
             now,
@@ -192,13 +213,32 @@ impl Store {
     }
 }
 
-fn trial_entry(actor: &str, id: &str, new_value: serde_json::Value) -> NewAuditEntry {
+/// The current row of a trial-data record as JSON (None when it does not exist yet).
+fn old_row(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    id: &str,
+) -> StoreResult<Option<serde_json::Value>> {
+    let text: Option<String> = tx.query_row(sql, [id], |r| r.get(0)).optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+fn trial_entry(
+    actor: &str,
+    id: &str,
+    old_value: Option<serde_json::Value>,
+    new_value: serde_json::Value,
+) -> NewAuditEntry {
     NewAuditEntry {
         actor: actor.to_owned(),
         entity_type: EntityType::TrialData,
         entity_id: id.to_owned(),
-        action: AuditAction::Modify,
-        old_value: None,
+        action: if old_value.is_some() {
+            AuditAction::Modify
+        } else {
+            AuditAction::Create
+        },
+        old_value,
         new_value: Some(new_value),
         ruleset: None,
     }
