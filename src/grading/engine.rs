@@ -382,7 +382,7 @@ pub(crate) fn run(
     let eligibility = protocol.map(|p| p.evaluate(&facts));
     Ok(GradeReport {
         grade,
-        grade_label: grade.label().to_owned(),
+        grade_label: guideline.label(grade).to_owned(),
         discordant,
         reason,
         basis: basis.to_owned(),
