@@ -1,13 +1,17 @@
 //! `compare` on two signed sample reports: deltas, % change and grade change.
+#![allow(clippy::unwrap_used)]
 
 mod export_support;
 
-use echolab::compare::{GradeDirection, compare, subject_series, trial_series, GRADE_PARAMETER};
+use echolab::compare::{GRADE_PARAMETER, GradeDirection, compare, subject_series, trial_series};
 use echolab::grading::Grade;
 use echolab::report::Visit;
 use export_support::*;
 
-fn pair() -> (echolab::report::ReadingReport, echolab::report::ReadingReport) {
+fn pair() -> (
+    echolab::report::ReadingReport,
+    echolab::report::ReadingReport,
+) {
     let b = signed_report(&Spec {
         id: "base",
         values: BASELINE_VALUES,

@@ -1,4 +1,5 @@
 //! Every DICOM SR written must pass dcmtk's `dsrdump` and dicom3tools' `dciodvfy` without errors.
+#![allow(clippy::unwrap_used)]
 
 mod export_support;
 
@@ -51,13 +52,17 @@ fn validate(file: &Path) {
     }
 }
 
-fn sr_of(dir: &Path, spec: &Spec<'_>, options: &ExportOptions) -> (std::path::PathBuf, Vec<String>) {
+fn sr_of(
+    dir: &Path,
+    spec: &Spec<'_>,
+    options: &ExportOptions,
+) -> (std::path::PathBuf, Vec<String>) {
     let report = signed_report(spec);
     let path = write(dir, &report);
     let input = load_signed(&path).unwrap();
     let out = dir.join(format!("{}.dcm", spec.id));
     let summary = export(&[input], ExportFormat::Sr, options, &out, &mut |_| {}).unwrap();
-    assert_eq!(summary.files, [out.clone()]);
+    assert_eq!(summary.files, std::slice::from_ref(&out));
     (out, summary.notes)
 }
 
@@ -91,8 +96,14 @@ fn sr_with_measured_image_passes_validators() {
     if tool("dcmdump") {
         let d = dump(&sr);
         assert!(d.contains("=ComprehensiveSRStorage"), "{d}");
-        assert!(d.contains(SAMPLE_SOP), "the measured image is referenced: {d}");
-        assert!(d.contains("=UltrasoundImageStorage"), "SOP class from the file");
+        assert!(
+            d.contains(SAMPLE_SOP),
+            "the measured image is referenced: {d}"
+        );
+        assert!(
+            d.contains("=UltrasoundImageStorage"),
+            "SOP class from the file"
+        );
         assert!(d.contains("Adult Echocardiography Procedure Report"));
         assert!(d.contains("Cardiovascular Orifice Area"));
         assert!(d.contains("Reader^Dr Ada"), "verifying observer");

@@ -30,6 +30,17 @@ pub enum RuleStatus {
     NotEvaluable,
 }
 
+impl RuleStatus {
+    /// Snake-case code (`discordant`, `concordant`, `not_evaluable`).
+    pub fn code(self) -> &'static str {
+        match self {
+            RuleStatus::Discordant => "discordant",
+            RuleStatus::Concordant => "concordant",
+            RuleStatus::NotEvaluable => "not_evaluable",
+        }
+    }
+}
+
 /// One read of the pair, as identified in the result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadRef {

@@ -150,7 +150,8 @@ fn check_pair(
     b: &ReadingReport,
     d: &Discordance,
 ) -> Result<(), AdjudicationError> {
-    let same = |r: &ReadingReport, x: &ReadRef| r.report_id == x.report_id && r.version == x.version;
+    let same =
+        |r: &ReadingReport, x: &ReadRef| r.report_id == x.report_id && r.version == x.version;
     if same(a, &d.read_a) && same(b, &d.read_b) {
         Ok(())
     } else {
@@ -161,16 +162,26 @@ fn check_pair(
     }
 }
 
+/// Who decided, when and why (shared by both decision kinds).
+struct Meta<'a> {
+    reason: &'a str,
+    adjudicator_id: &'a str,
+    created_utc: &'a str,
+}
+
 fn new_record(
     a: &ReadingReport,
     b: &ReadingReport,
     discordance: &Discordance,
     decision: Decision,
     final_grade: Option<Grade>,
-    reason: &str,
-    adjudicator_id: &str,
-    created_utc: &str,
+    meta: Meta<'_>,
 ) -> AdjudicationRecord {
+    let Meta {
+        reason,
+        adjudicator_id,
+        created_utc,
+    } = meta;
     AdjudicationRecord {
         schema_version: ADJUDICATION_SCHEMA_VERSION,
         record_type: "adjudication".to_owned(),
@@ -227,9 +238,11 @@ impl AdjudicationRecord {
             discordance,
             decision,
             report_grade(chosen),
-            reason,
-            adjudicator_id,
-            created_utc,
+            Meta {
+                reason,
+                adjudicator_id,
+                created_utc,
+            },
         ))
     }
 
@@ -260,7 +273,11 @@ impl AdjudicationRecord {
             if let Some(cat) = crate::catalog::Catalog::builtin().unit(id)
                 && cat.dimension() != unit.dimension()
             {
-                return Err(bad(format!("unit {} does not fit {}", v.unit, cat.symbol())));
+                return Err(bad(format!(
+                    "unit {} does not fit {}",
+                    v.unit,
+                    cat.symbol()
+                )));
             }
             if v.reason.trim().is_empty() {
                 return Err(AdjudicationError::MissingReason(id.clone()));
@@ -297,9 +314,11 @@ impl AdjudicationRecord {
             discordance,
             Decision::PerParameter { values, grade },
             final_grade,
-            reason,
-            adjudicator_id,
-            created_utc,
+            Meta {
+                reason,
+                adjudicator_id,
+                created_utc,
+            },
         ))
     }
 

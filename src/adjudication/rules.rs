@@ -153,12 +153,14 @@ impl DiscordanceRules {
     /// points, eligibility).
     pub fn builtin() -> &'static DiscordanceRules {
         static RULES: OnceLock<DiscordanceRules> = OnceLock::new();
-        RULES.get_or_init(|| match DiscordanceRules::from_toml(DEFAULT_TOML, "default.toml") {
-            Ok(Some(r)) => r,
-            // The embedded asset is part of the program; a unit test proves it loads.
-            Ok(None) => panic!("embedded discordance rules have no [discordance] table"),
-            Err(e) => panic!("embedded discordance rules are invalid: {e}"),
-        })
+        RULES.get_or_init(
+            || match DiscordanceRules::from_toml(DEFAULT_TOML, "default.toml") {
+                Ok(Some(r)) => r,
+                // The embedded asset is part of the program; a unit test proves it loads.
+                Ok(None) => panic!("embedded discordance rules have no [discordance] table"),
+                Err(e) => panic!("embedded discordance rules are invalid: {e}"),
+            },
+        )
     }
 
     /// Reads the `[discordance]` table of a TOML text (a protocol file or a rules file);
@@ -185,9 +187,7 @@ impl DiscordanceRules {
                 },
                 "eligibility_differs" => RuleKind::EligibilityDiffers,
                 "finding_differs" => {
-                    let finding = r
-                        .finding
-                        .ok_or_else(|| rule_err("`finding` is required"))?;
+                    let finding = r.finding.ok_or_else(|| rule_err("`finding` is required"))?;
                     if !catalog.get(&finding).is_some_and(|e| e.is_finding()) {
                         return Err(rule_err(&format!(
                             "`{finding}` is not a finding of the catalog"
@@ -262,6 +262,7 @@ impl DiscordanceRules {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -236,7 +236,11 @@ pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let options = ExportOptions {
         long: a.long,
-        deidentify_trial_id: if a.deidentify { a.trial_id.clone() } else { None },
+        deidentify_trial_id: if a.deidentify {
+            a.trial_id.clone()
+        } else {
+            None
+        },
         image_dirs: a.images.clone(),
     };
     let total = inputs.len();
@@ -273,8 +277,7 @@ fn load_rules(a: &RulesArgs) -> anyhow::Result<DiscordanceRules> {
         Some(p) if Path::new(p).is_file() => Ok(DiscordanceRules::load(Path::new(p))?),
         Some(p) => {
             let Some((name, text)) = crate::protocol::BUILTIN_TOML.iter().find(|(name, text)| {
-                name.trim_end_matches(".toml") == p
-                    || text.contains(&format!("id = \"{p}\""))
+                name.trim_end_matches(".toml") == p || text.contains(&format!("id = \"{p}\""))
             }) else {
                 bail!("unknown protocol {p:?}: give a built-in protocol id or a TOML file");
             };
@@ -306,7 +309,11 @@ fn check(c: &CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "{} under {} {}",
-            if d.discordant { "DISCORDANT" } else { "concordant" },
+            if d.discordant {
+                "DISCORDANT"
+            } else {
+                "concordant"
+            },
             d.rules_id,
             d.rules_version
         );
@@ -314,7 +321,7 @@ fn check(c: &CheckArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "  {:<12} {:<14} A={} B={}{}",
                 r.id,
-                format!("{:?}", r.status).to_lowercase(),
+                r.status.code(),
                 r.a,
                 r.b,
                 r.difference

@@ -262,16 +262,14 @@ pub fn compare(baseline: &ReadingReport, followup: &ReadingReport) -> DeltaTable
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn grade_change_sentences() {
         let c = grade_change(Some(Grade::Severe), Some(Grade::ModerateToSevere));
-        assert_eq!(
-            c.text,
-            "severe → moderate-to-severe, improved by one grade"
-        );
+        assert_eq!(c.text, "severe → moderate-to-severe, improved by one grade");
         assert_eq!(c.steps, Some(-1));
         let c = grade_change(Some(Grade::Mild), Some(Grade::Severe));
         assert_eq!(c.direction, GradeDirection::Worsened);

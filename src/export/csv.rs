@@ -214,18 +214,19 @@ pub fn long_csv(reports: &[ReadingReport]) -> Result<Vec<u8>, String> {
             opt(sig.map(|s| s.signed_at_utc.as_str())),
             opt(sig.map(|s| s.meaning.code())),
         ];
-        let mut write = |kind: &str, id: &str, label: &str, value: String, unit: &str, src: String| {
-            let mut row: Vec<String> = head.to_vec();
-            row.extend([
-                kind.to_owned(),
-                id.to_owned(),
-                label.to_owned(),
-                value,
-                unit.to_owned(),
-                src,
-            ]);
-            w.write_record(&row).map_err(|e| e.to_string())
-        };
+        let mut write =
+            |kind: &str, id: &str, label: &str, value: String, unit: &str, src: String| {
+                let mut row: Vec<String> = head.to_vec();
+                row.extend([
+                    kind.to_owned(),
+                    id.to_owned(),
+                    label.to_owned(),
+                    value,
+                    unit.to_owned(),
+                    src,
+                ]);
+                w.write_record(&row).map_err(|e| e.to_string())
+            };
         if let Some(g) = &r.grade {
             write(
                 "grade",
@@ -250,7 +251,10 @@ pub fn long_csv(reports: &[ReadingReport]) -> Result<Vec<u8>, String> {
         for (id, v) in all_values(r) {
             let src = match &v.source {
                 ValueSource::Derived { method } => {
-                    format!("derived{}", method.as_ref().map(|m| format!(":{m}")).unwrap_or_default())
+                    format!(
+                        "derived{}",
+                        method.as_ref().map(|m| format!(":{m}")).unwrap_or_default()
+                    )
                 }
                 ValueSource::Measured { count } => format!("measured:{count}"),
             };

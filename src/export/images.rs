@@ -93,7 +93,10 @@ pub fn read_header(path: &Path) -> Option<LocatedImage> {
         sop_instance_uid,
         series_instance_uid: text(&obj, tags::SERIES_INSTANCE_UID),
         study_instance_uid: text(&obj, tags::STUDY_INSTANCE_UID),
-        number_of_frames: text(&obj, tags::NUMBER_OF_FRAMES).trim().parse().unwrap_or(1),
+        number_of_frames: text(&obj, tags::NUMBER_OF_FRAMES)
+            .trim()
+            .parse()
+            .unwrap_or(1),
         header: StudyHeader {
             patient_name: text(&obj, tags::PATIENT_NAME),
             patient_id: text(&obj, tags::PATIENT_ID),
@@ -147,18 +150,29 @@ impl ImageIndex {
                     self.scan(&p, depth - 1);
                 }
             } else if let Some(img) = read_header(&p) {
-                self.by_sop.entry(img.sop_instance_uid.clone()).or_insert(img);
+                self.by_sop
+                    .entry(img.sop_instance_uid.clone())
+                    .or_insert(img);
             }
         }
     }
 
     /// The file of `sop_instance_uid`; `source_file` (as the workstation named it) is tried
     /// first, as given and relative to the searched folders.
-    pub fn find(&mut self, sop_instance_uid: &str, source_file: Option<&str>) -> Option<LocatedImage> {
+    pub fn find(
+        &mut self,
+        sop_instance_uid: &str,
+        source_file: Option<&str>,
+    ) -> Option<LocatedImage> {
         if let Some(found) = self.by_sop.get(sop_instance_uid) {
             return Some(found.clone());
         }
-        let dirs: Vec<PathBuf> = self.pending.iter().chain(self.scanned.iter()).cloned().collect();
+        let dirs: Vec<PathBuf> = self
+            .pending
+            .iter()
+            .chain(self.scanned.iter())
+            .cloned()
+            .collect();
         if let Some(src) = source_file {
             let p = Path::new(src);
             let mut candidates = vec![p.to_owned()];
@@ -169,7 +183,8 @@ impl ImageIndex {
                 if let Some(img) = read_header(&c)
                     && img.sop_instance_uid == sop_instance_uid
                 {
-                    self.by_sop.insert(img.sop_instance_uid.clone(), img.clone());
+                    self.by_sop
+                        .insert(img.sop_instance_uid.clone(), img.clone());
                     return Some(img);
                 }
             }

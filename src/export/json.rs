@@ -26,7 +26,8 @@ pub fn json_export(inputs: &[SignedInput], deid: Option<&Deidentifier>) -> Resul
         let value = match deid {
             None => serde_json::from_slice::<Value>(&i.bytes).map_err(|e| e.to_string())?,
             Some(d) => {
-                let original = crate::signing::record_sha256(&i.report).map_err(|e| e.to_string())?;
+                let original =
+                    crate::signing::record_sha256(&i.report).map_err(|e| e.to_string())?;
                 json!({
                     "original_record_sha256": original,
                     "report": serde_json::to_value(d.report(&i.report)).map_err(|e| e.to_string())?,

@@ -36,12 +36,12 @@ use crate::signing::verify_report_bytes;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A report is not signed or its signature does not verify.
     #[error("{path}: not an intact signed report: {problems}")]
@@ -114,9 +114,9 @@ pub struct SignedInput {
 
 /// Reads a report file and checks its signature; refuses drafts and anything not intact.
 pub fn load_signed(path: &Path) -> Result<SignedInput, ExportError> {
-    let bytes = std::fs::read(path).map_err(|source| ExportError::Io {
+    let bytes = std::fs::read(path).map_err(|error| ExportError::Io {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     let v = verify_report_bytes(&bytes);
     match (v.is_intact(), v.report) {
@@ -180,9 +180,9 @@ fn sanitize(s: &str) -> String {
 
 /// Writes `bytes` to `path` atomically, naming the file in errors.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    crate::report::write_atomic(path, bytes).map_err(|source| ExportError::Io {
+    crate::report::write_atomic(path, bytes).map_err(|error| ExportError::Io {
         path: path.to_owned(),
-        source,
+        error,
     })
 }
 
@@ -217,7 +217,10 @@ pub fn export(
         ExportFormat::Csv | ExportFormat::Json => {
             let reports: Vec<ReadingReport> = inputs
                 .iter()
-                .map(|i| deid.as_ref().map_or_else(|| i.report.clone(), |d| d.report(&i.report)))
+                .map(|i| {
+                    deid.as_ref()
+                        .map_or_else(|| i.report.clone(), |d| d.report(&i.report))
+                })
                 .collect();
             if let Some(first) = inputs.first() {
                 tick(0, &first.path);
@@ -236,9 +239,9 @@ pub fn export(
         }
         ExportFormat::Pdf | ExportFormat::Sr => {
             if total > 1 || out.is_dir() {
-                std::fs::create_dir_all(out).map_err(|source| ExportError::Io {
+                std::fs::create_dir_all(out).map_err(|error| ExportError::Io {
                     path: out.to_owned(),
-                    source,
+                    error,
                 })?;
             }
             let mut index = ImageIndex::new(options.image_dirs.clone());
@@ -248,7 +251,9 @@ pub fn export(
                 let report_dir = input.path.parent().unwrap_or(Path::new("."));
                 index.add_dir(report_dir);
                 let (bytes, notes) = match format {
-                    ExportFormat::Pdf => pdf::read_sheet_pdf(&input.report, deid.as_ref(), &mut index),
+                    ExportFormat::Pdf => {
+                        pdf::read_sheet_pdf(&input.report, deid.as_ref(), &mut index)
+                    }
                     _ => sr::comprehensive_sr(&input.report, deid.as_ref(), &mut index),
                 }
                 .map_err(|message| ExportError::Encode {

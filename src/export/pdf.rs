@@ -80,7 +80,10 @@ pub fn read_sheet_pdf(
                 shown.created_utc
             ),
         ),
-        ("Reader", shown.reader_id.clone().unwrap_or_else(|| "—".to_owned())),
+        (
+            "Reader",
+            shown.reader_id.clone().unwrap_or_else(|| "—".to_owned()),
+        ),
     ];
     if let Some(g) = &shown.grade {
         id_rows.push((
@@ -144,7 +147,12 @@ pub fn read_sheet_pdf(
         doc.para("Findings", 12.0, true, 0.0);
         let catalog = Catalog::builtin();
         for (id, v) in &shown.findings {
-            doc.row(&[catalog.label(id), &v.to_string()], &[0.5, 0.5], 9.0, false);
+            doc.row(
+                &[catalog.label(id), &v.to_string()],
+                &[0.5, 0.5],
+                9.0,
+                false,
+            );
         }
     }
     if !shown.comment.trim().is_empty() {
@@ -158,7 +166,12 @@ pub fn read_sheet_pdf(
 
     doc.rule();
     doc.gap(6.0);
-    doc.para("Electronic signature (21 CFR Part 11 §11.50)", 12.0, true, 0.0);
+    doc.para(
+        "Electronic signature (21 CFR Part 11 §11.50)",
+        12.0,
+        true,
+        0.0,
+    );
     if let Some(s) = &report.signature {
         let rows = [
             ("Printed name", s.printed_name.clone()),
@@ -171,7 +184,10 @@ pub fn read_sheet_pdf(
                 "Meaning",
                 format!("{} - {}", s.meaning.code(), s.meaning.statement()),
             ),
-            ("Key fingerprint (SHA-256)", s.key_fingerprint_sha256.clone()),
+            (
+                "Key fingerprint (SHA-256)",
+                s.key_fingerprint_sha256.clone(),
+            ),
             ("Content SHA-256", s.content_sha256.clone()),
         ];
         for (k, v) in &rows {
@@ -248,7 +264,11 @@ fn key_frames(
             .collect();
         doc.gap(4.0);
         doc.para(
-            &format!("Image {shown_sop}, frame {}: {}", frame + 1, names.join("; ")),
+            &format!(
+                "Image {shown_sop}, frame {}: {}",
+                frame + 1,
+                names.join("; ")
+            ),
             8.5,
             true,
             0.0,
@@ -257,6 +277,7 @@ fn key_frames(
             .iter()
             .filter_map(|&i| original.measurements.get(i))
             .find_map(|m| m.geometry.as_ref().and_then(|g| g.source_file.clone()));
+        doc.gap(3.0);
         let rendered = if drawn >= MAX_IMAGES {
             Err("too many key frames for one sheet".to_owned())
         } else {

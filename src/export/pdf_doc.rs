@@ -398,6 +398,7 @@ fn wrap_bytes(bytes: &[u8], size: f32, max_w: f32) -> Vec<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

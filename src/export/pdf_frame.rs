@@ -32,7 +32,8 @@ pub(crate) fn decode_frame(path: &Path, frame: u32) -> Result<RgbFrame, String> 
     let n = (w as usize) * (h as usize);
     let spp = data.samples_per_pixel();
     let photometric = data.photometric_interpretation().clone();
-    let planar = data.planar_configuration() == PlanarConfiguration::PixelFirst;
+    // dicom-pixeldata: `Standard` = interleaved samples (0), `PixelFirst` = one plane per colour (1).
+    let interleaved = data.planar_configuration() == PlanarConfiguration::Standard;
     let mut rgb = Vec::with_capacity(n * 3);
     if spp == 1 {
         let gray: Vec<u8> = if data.bits_allocated() <= 8 {
@@ -41,7 +42,9 @@ pub(crate) fn decode_frame(path: &Path, frame: u32) -> Result<RgbFrame, String> 
             let v: Vec<f64> = data.to_vec_frame(0).map_err(|e| e.to_string())?;
             let (lo, hi) = v
                 .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
             let span = if hi > lo { hi - lo } else { 1.0 };
             v.iter()
                 .map(|x| ((x - lo) / span * 255.0).round().clamp(0.0, 255.0) as u8)
@@ -65,7 +68,7 @@ pub(crate) fn decode_frame(path: &Path, frame: u32) -> Result<RgbFrame, String> 
             PhotometricInterpretation::YbrFull | PhotometricInterpretation::YbrFull422
         );
         for i in 0..n {
-            let px = if planar {
+            let px = if interleaved {
                 [raw[i * 3], raw[i * 3 + 1], raw[i * 3 + 2]]
             } else {
                 [raw[i], raw[n + i], raw[2 * n + i]]

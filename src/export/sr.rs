@@ -149,7 +149,11 @@ pub fn comprehensive_sr(
     let mut wanted: Vec<(String, Option<String>, Option<String>)> = Vec::new();
     if let Some(study) = &report.study {
         for i in &study.images {
-            wanted.push((i.sop_instance_uid.clone(), Some(i.series_instance_uid.clone()), None));
+            wanted.push((
+                i.sop_instance_uid.clone(),
+                Some(i.series_instance_uid.clone()),
+                None,
+            ));
         }
     }
     for m in &report.measurements {
@@ -199,7 +203,8 @@ pub fn comprehensive_sr(
         let info = images.get(sop);
         Item::Image {
             rel,
-            sop_class: info.map_or_else(|| codes::US_MULTIFRAME.to_owned(), |i| i.sop_class.clone()),
+            sop_class: info
+                .map_or_else(|| codes::US_MULTIFRAME.to_owned(), |i| i.sop_class.clone()),
             sop_instance: map_uid(sop),
             frame,
         }
@@ -264,7 +269,9 @@ pub fn comprehensive_sr(
         }
         for m in report.measurements.iter().filter(|m| m.quantity == id) {
             let Some(g) = &m.geometry else { continue };
-            let Some(sop) = &g.sop_instance_uid else { continue };
+            let Some(sop) = &g.sop_instance_uid else {
+                continue;
+            };
             if g.points_px.is_empty() {
                 continue;
             }
@@ -272,7 +279,11 @@ pub fn comprehensive_sr(
             let multi = images.get(sop).is_some_and(|i| i.frames > 1);
             children.push(Item::Scoord {
                 rel: Rel::InferredFrom,
-                graphic_type: if g.points_px.len() == 1 { "POINT" } else { "POLYLINE" },
+                graphic_type: if g.points_px.len() == 1 {
+                    "POINT"
+                } else {
+                    "POLYLINE"
+                },
                 points: points_of(&g.points_px),
                 children: vec![image_item(
                     Rel::SelectedFrom,
@@ -281,13 +292,16 @@ pub fn comprehensive_sr(
                 )],
             });
         }
-        sections.entry(concept.section).or_default().push(Item::Num {
-            rel: Rel::Contains,
-            concept: concept.name,
-            value: v.value,
-            unit: codes::ucum(v.unit),
-            children,
-        });
+        sections
+            .entry(concept.section)
+            .or_default()
+            .push(Item::Num {
+                rel: Rel::Contains,
+                concept: concept.name,
+                value: v.value,
+                unit: codes::ucum(v.unit),
+                children,
+            });
     }
     let grade = report.grade.as_ref().map(|g| g.result.grade);
     for section in Section::ALL {
@@ -363,7 +377,12 @@ pub fn comprehensive_sr(
     if let Some(cs) = charset(texts.into_iter().chain([grade_text.as_str()])) {
         s(&mut obj, tags::SPECIFIC_CHARACTER_SET, VR::CS, cs);
     }
-    s(&mut obj, tags::SOP_CLASS_UID, VR::UI, codes::COMPREHENSIVE_SR);
+    s(
+        &mut obj,
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        codes::COMPREHENSIVE_SR,
+    );
     s(&mut obj, tags::SOP_INSTANCE_UID, VR::UI, &sop_instance);
     s(&mut obj, tags::INSTANCE_CREATION_DATE, VR::DA, &date);
     s(&mut obj, tags::INSTANCE_CREATION_TIME, VR::TM, &time);
@@ -373,21 +392,49 @@ pub fn comprehensive_sr(
     s(&mut obj, tags::PATIENT_BIRTH_DATE, VR::DA, &h.birth_date);
     s(&mut obj, tags::PATIENT_SEX, VR::CS, &h.sex);
     // General Study
-    s(&mut obj, tags::STUDY_INSTANCE_UID, VR::UI, &map_uid(&study_uid));
+    s(
+        &mut obj,
+        tags::STUDY_INSTANCE_UID,
+        VR::UI,
+        &map_uid(&study_uid),
+    );
     s(&mut obj, tags::STUDY_DATE, VR::DA, &h.study_date);
     s(&mut obj, tags::STUDY_TIME, VR::TM, &h.study_time);
-    s(&mut obj, tags::REFERRING_PHYSICIAN_NAME, VR::PN, &h.referring_physician);
+    s(
+        &mut obj,
+        tags::REFERRING_PHYSICIAN_NAME,
+        VR::PN,
+        &h.referring_physician,
+    );
     s(&mut obj, tags::STUDY_ID, VR::SH, &h.study_id);
-    s(&mut obj, tags::ACCESSION_NUMBER, VR::SH, &h.accession_number);
+    s(
+        &mut obj,
+        tags::ACCESSION_NUMBER,
+        VR::SH,
+        &h.accession_number,
+    );
     // SR Document Series
     s(&mut obj, tags::MODALITY, VR::CS, "SR");
     s(&mut obj, tags::SERIES_INSTANCE_UID, VR::UI, &series_uid);
     s(&mut obj, tags::SERIES_NUMBER, VR::IS, "901");
-    s(&mut obj, tags::SERIES_DESCRIPTION, VR::LO, "Echolab core-lab read");
-    obj.put(el_seq(tags::REFERENCED_PERFORMED_PROCEDURE_STEP_SEQUENCE, vec![]));
+    s(
+        &mut obj,
+        tags::SERIES_DESCRIPTION,
+        VR::LO,
+        "Echolab core-lab read",
+    );
+    obj.put(el_seq(
+        tags::REFERENCED_PERFORMED_PROCEDURE_STEP_SEQUENCE,
+        vec![],
+    ));
     // General Equipment
     s(&mut obj, tags::MANUFACTURER, VR::LO, "Echolab");
-    s(&mut obj, tags::SOFTWARE_VERSIONS, VR::LO, &crate::report::engine_build());
+    s(
+        &mut obj,
+        tags::SOFTWARE_VERSIONS,
+        VR::LO,
+        &crate::report::engine_build(),
+    );
     // SR Document General
     s(&mut obj, tags::INSTANCE_NUMBER, VR::IS, "1");
     s(&mut obj, tags::COMPLETION_FLAG, VR::CS, "COMPLETE");
@@ -395,8 +442,15 @@ pub fn comprehensive_sr(
     s(&mut obj, tags::CONTENT_DATE, VR::DA, &date);
     s(&mut obj, tags::CONTENT_TIME, VR::TM, &time);
     let verifier = InMemDicomObject::from_element_iter([
-        el_str(tags::VERIFYING_OBSERVER_NAME, VR::PN, &person_name(&sig.printed_name)),
-        el_seq(tags::VERIFYING_OBSERVER_IDENTIFICATION_CODE_SEQUENCE, vec![]),
+        el_str(
+            tags::VERIFYING_OBSERVER_NAME,
+            VR::PN,
+            &person_name(&sig.printed_name),
+        ),
+        el_seq(
+            tags::VERIFYING_OBSERVER_IDENTIFICATION_CODE_SEQUENCE,
+            vec![],
+        ),
         el_str(tags::VERIFYING_ORGANIZATION, VR::LO, "Echolab core lab"),
         el_str(
             tags::VERIFICATION_DATE_TIME,
@@ -457,7 +511,12 @@ pub fn comprehensive_sr(
     ));
     if deid.is_some() {
         s(&mut obj, tags::PATIENT_IDENTITY_REMOVED, VR::CS, "YES");
-        s(&mut obj, tags::DEIDENTIFICATION_METHOD, VR::LO, deident::METHOD_TEXT);
+        s(
+            &mut obj,
+            tags::DEIDENTIFICATION_METHOD,
+            VR::LO,
+            deident::METHOD_TEXT,
+        );
         obj.put(el_seq(
             tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE,
             vec![

@@ -7,7 +7,8 @@ use crate::measure::Unit;
 /// A coded concept: (code value, coding scheme designator, code meaning).
 pub(crate) type Code = (&'static str, &'static str, &'static str);
 
-pub(crate) const ADULT_ECHO_REPORT: Code = ("125200", "DCM", "Adult Echocardiography Procedure Report");
+pub(crate) const ADULT_ECHO_REPORT: Code =
+    ("125200", "DCM", "Adult Echocardiography Procedure Report");
 pub(crate) const LANGUAGE: Code = ("121049", "DCM", "Language of Content Item and Descendants");
 pub(crate) const ENGLISH: Code = ("en", "RFC5646", "English");
 pub(crate) const OBSERVER_TYPE: Code = ("121005", "DCM", "Observer Type");
@@ -86,13 +87,38 @@ const fn c(section: Section, name: Code, regurgitant: bool, site: Option<Code>) 
 pub(crate) fn concept(id: &str) -> Option<Concept> {
     use Section::*;
     Some(match id {
-        "mr_eroa" => c(MitralValve, ("399367004", "SCT", "Cardiovascular Orifice Area"), true, None),
+        "mr_eroa" => c(
+            MitralValve,
+            ("399367004", "SCT", "Cardiovascular Orifice Area"),
+            true,
+            None,
+        ),
         "mr_rvol" => c(MitralValve, ("33878-0", "LN", "Volume flow"), true, None),
-        "mr_rf" => c(MitralValve, ("399301000", "SCT", "Regurgitant Fraction"), true, None),
-        "mr_vc_width" => c(MitralValve, ("125334", "DCM", "Vena Contracta Width"), true, None),
-        "mr_vmax" => c(MitralValve, ("20355-4", "LN", "Peak Blood Velocity"), true, None),
+        "mr_rf" => c(
+            MitralValve,
+            ("399301000", "SCT", "Regurgitant Fraction"),
+            true,
+            None,
+        ),
+        "mr_vc_width" => c(
+            MitralValve,
+            ("125334", "DCM", "Vena Contracta Width"),
+            true,
+            None,
+        ),
+        "mr_vmax" => c(
+            MitralValve,
+            ("20355-4", "LN", "Peak Blood Velocity"),
+            true,
+            None,
+        ),
         "mr_peak_gradient" => c(MitralValve, ("20247-3", "LN", "Peak Gradient"), true, None),
-        "mr_vti" => c(MitralValve, ("20354-7", "LN", "Velocity Time Integral"), true, None),
+        "mr_vti" => c(
+            MitralValve,
+            ("20354-7", "LN", "Velocity Time Integral"),
+            true,
+            None,
+        ),
         "mr_pisa_radius" => c(MitralValve, ("59102-4", "LN", "Flow Radius"), true, None),
         "mr_alias_velocity" => c(MitralValve, ("59130-5", "LN", "Alias velocity"), true, None),
         "mr_pisa_flow" => c(
@@ -140,7 +166,11 @@ pub(crate) fn concept(id: &str) -> Option<Concept> {
         ),
         "lvot_diameter" => c(
             LeftVentricle,
-            ("80028-4", "LN", "Left ventricular outflow tract dimension (2D)"),
+            (
+                "80028-4",
+                "LN",
+                "Left ventricular outflow tract dimension (2D)",
+            ),
             false,
             None,
         ),
@@ -150,7 +180,12 @@ pub(crate) fn concept(id: &str) -> Option<Concept> {
             false,
             None,
         ),
-        "la_area" => c(LeftAtrium, ("17977-0", "LN", "Left Atrium Area A4C view"), false, None),
+        "la_area" => c(
+            LeftAtrium,
+            ("17977-0", "LN", "Left Atrium Area A4C view"),
+            false,
+            None,
+        ),
         _ => return None,
     })
 }

@@ -133,7 +133,11 @@ pub(crate) fn sop_ref(sop_class: &str, sop_instance: &str, frame: Option<u32>) -
         el_str(tags::REFERENCED_SOP_INSTANCE_UID, VR::UI, sop_instance),
     ]);
     if let Some(f) = frame {
-        r.put(el_str(tags::REFERENCED_FRAME_NUMBER, VR::IS, &f.to_string()));
+        r.put(el_str(
+            tags::REFERENCED_FRAME_NUMBER,
+            VR::IS,
+            &f.to_string(),
+        ));
     }
     r
 }
@@ -176,7 +180,10 @@ impl Item {
                         VR::FD,
                         PrimitiveValue::from(*value),
                     ),
-                    el_seq(tags::MEASUREMENT_UNITS_CODE_SEQUENCE, vec![code_item(*unit)]),
+                    el_seq(
+                        tags::MEASUREMENT_UNITS_CODE_SEQUENCE,
+                        vec![code_item(*unit)],
+                    ),
                 ]);
                 o.put(el_seq(tags::MEASURED_VALUE_SEQUENCE, vec![mv]));
                 put_children(&mut o, children);
@@ -226,6 +233,7 @@ impl Item {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::ds;
 

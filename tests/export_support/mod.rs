@@ -25,15 +25,23 @@ pub fn corpus_dir() -> Option<PathBuf> {
     let base = std::env::var_os("ECHOLAB_REAL_DICOM")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/dicom"));
-    let candidates = [base.join("files"), PathBuf::from("/work/shared/dicom/files")];
-    candidates.into_iter().find(|d| d.join(SAMPLE_FILE).is_file())
+    let candidates = [
+        base.join("files"),
+        PathBuf::from("/work/shared/dicom/files"),
+    ];
+    candidates
+        .into_iter()
+        .find(|d| d.join(SAMPLE_FILE).is_file())
 }
 
 /// A test signing key (real key generation and passphrase sealing, fast KDF parameters).
 pub fn test_key(reader: &str) -> SigningKey {
-    let (_, sealed) =
-        generate_key(reader, "correct horse battery", KdfParams::insecure_fast_for_tests())
-            .unwrap();
+    let (_, sealed) = generate_key(
+        reader,
+        "correct horse battery",
+        KdfParams::insecure_fast_for_tests(),
+    )
+    .unwrap();
     unlock(reader, &sealed, "correct horse battery").unwrap()
 }
 
