@@ -35,9 +35,27 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: FormatArg,
-    /// Signed report files.
-    #[arg(required = true)]
+    /// Signed report files (or use --db with --subject, --visit or --trial).
+    #[arg(required_unless_present = "db")]
     pub reports: Vec<PathBuf>,
+    /// Export signed reads from the reading database instead of files.
+    #[arg(long, requires = "reader", conflicts_with = "reports")]
+    pub db: Option<PathBuf>,
+    /// With --db: the signed-in user (an admin sees visits; blinded roles do not).
+    #[arg(long, requires = "passphrase_file")]
+    pub reader: Option<String>,
+    /// With --db: file holding the user's passphrase.
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+    /// With --db: every signed read of this subject.
+    #[arg(long, requires = "db", conflicts_with_all = ["visit", "trial"])]
+    pub subject: Option<String>,
+    /// With --db: every signed read of this visit (baseline, 1, 6, 12, 18, 24 months).
+    #[arg(long, requires = "db", conflicts_with = "trial")]
+    pub visit: Option<String>,
+    /// With --db: every signed read of the trial.
+    #[arg(long, requires = "db")]
+    pub trial: bool,
     /// Output file (for PDF/SR batches: a folder, one file per report).
     #[arg(long)]
     pub out: PathBuf,
@@ -170,6 +188,21 @@ pub struct VerifyArgs {
     pub file: PathBuf,
 }
 
+/// Reads a passphrase file (one trailing newline removed, as `echolab report sign` does).
+fn read_pass(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read passphrase file {}", path.display()))?;
+    let pass = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text)
+        .to_owned();
+    if pass.is_empty() {
+        bail!("passphrase file {} is empty", path.display());
+    }
+    Ok(pass)
+}
+
 fn load_report(path: &Path, warnings: &mut Vec<String>) -> anyhow::Result<ReadingReport> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let v = verify_report_bytes(&bytes);
@@ -223,11 +256,14 @@ pub fn compare_cmd(a: &CompareArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `echolab export`.
 pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let inputs = a
-        .reports
-        .iter()
-        .map(|p| load_signed(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = match &a.db {
+        None => a
+            .reports
+            .iter()
+            .map(|p| load_signed(p))
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(db) => inputs_from_db(a, db)?,
+    };
     let format = match a.format {
         FormatArg::Csv => ExportFormat::Csv,
         FormatArg::Pdf => ExportFormat::Pdf,
@@ -261,6 +297,30 @@ pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn inputs_from_db(a: &ExportArgs, db: &Path) -> anyhow::Result<Vec<crate::export::SignedInput>> {
+    use crate::export::db::{Selection, signed_reads};
+    let selection = match (&a.subject, &a.visit, a.trial) {
+        (Some(s), None, false) => Selection::Subject(s.clone()),
+        (None, Some(v), false) => Selection::Visit(v.parse()?),
+        (None, None, true) => Selection::Trial,
+        _ => bail!("with --db give one of --subject, --visit or --trial"),
+    };
+    let (Some(reader), Some(pass_file)) = (&a.reader, &a.passphrase_file) else {
+        bail!("with --db give --reader and --passphrase-file");
+    };
+    let passphrase = read_pass(pass_file)?;
+    let mut store = crate::store::Store::open_existing(db)
+        .with_context(|| format!("cannot open reading database {}", db.display()))?;
+    let session = store.sign_in(
+        &crate::store::Credentials {
+            reader_id: reader.clone(),
+            passphrase,
+        },
+        now_utc(),
+    )?;
+    Ok(signed_reads(&store, &session, &selection, db)?)
 }
 
 fn load_rules(a: &RulesArgs) -> anyhow::Result<DiscordanceRules> {
@@ -403,9 +463,7 @@ fn read_record(path: &Path) -> anyhow::Result<AdjudicationRecord> {
 
 fn sign(s: &SignArgs) -> anyhow::Result<ExitCode> {
     let draft = read_record(&s.draft)?;
-    let passphrase = std::fs::read_to_string(&s.passphrase_file)
-        .with_context(|| format!("cannot read {}", s.passphrase_file.display()))?;
-    let passphrase = passphrase.trim_end_matches(['\n', '\r']).to_owned();
+    let passphrase = read_pass(&s.passphrase_file)?;
     let db = match &s.db {
         Some(p) => p.clone(),
         None => crate::store::default_db_path()

@@ -11,6 +11,7 @@
 //! Every file is written atomically (temporary file, fsync, rename).
 
 pub mod csv;
+pub mod db;
 pub mod deident;
 pub mod images;
 pub mod json;

@@ -351,9 +351,15 @@ pub fn comprehensive_sr(
     let (dt_date, dt_time) = (date.clone(), time.clone());
     let subject = report.subject_id.clone().unwrap_or_default();
     let h = match (deid, header) {
-        (Some(d), _) => StudyHeader {
+        // Basic profile with the full-dates option: identity removed, study date/time kept.
+        (Some(d), found) => StudyHeader {
             patient_name: format!("{}^", d.subject(report.subject_id.as_deref())),
             patient_id: d.subject(report.subject_id.as_deref()),
+            study_date: found
+                .as_ref()
+                .map(|h| h.study_date.clone())
+                .unwrap_or_default(),
+            study_time: found.map(|h| h.study_time).unwrap_or_default(),
             ..StudyHeader::default()
         },
         (None, Some(h)) => h,
