@@ -254,3 +254,22 @@ fn adjudication_record_is_built_signed_and_verified() {
     let back: AdjudicationRecord = serde_json::from_str(&text).unwrap();
     assert!(verify_adjudication(&back).is_empty());
 }
+
+#[test]
+fn worklist_lists_discordant_studies_only() {
+    let a = read("a", "reader1", BASELINE_VALUES);
+    let b = read("b", "reader2", FOLLOWUP_VALUES);
+    let c = read("c", "reader3", BASELINE_VALUES);
+    // Same study for all three (the sample study): pairs a-b, a-c, b-c; a-c agree.
+    let all = echolab::adjudication::study_pairs(
+        &[a.clone(), b.clone(), c.clone()],
+        DiscordanceRules::builtin(),
+    );
+    assert_eq!(all.len(), 3);
+    let list = echolab::adjudication::needing_adjudication(&[a, b, c], DiscordanceRules::builtin());
+    let pairs: Vec<(&str, &str)> = list
+        .iter()
+        .map(|d| (d.read_a.report_id.as_str(), d.read_b.report_id.as_str()))
+        .collect();
+    assert_eq!(pairs, [("a", "b"), ("b", "c")]);
+}

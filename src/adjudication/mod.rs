@@ -7,11 +7,14 @@
 //! * [`record`]: [`AdjudicationRecord`], the adjudicator's decision (one read chosen, or a value
 //!   per disputed parameter with reasons).
 //! * [`sign`]: [`sign_adjudication`] / [`verify_adjudication`] with meaning `adjudication`.
+//! * [`worklist`]: [`needing_adjudication`]`(&reports, &rules)`, the discordant pairs of signed
+//!   reads per study (the adjudicator's worklist).
 
 pub mod discordance;
 pub mod record;
 pub mod rules;
 pub mod sign;
+pub mod worklist;
 
 pub use discordance::{Discordance, ReadRef, RuleResult, RuleStatus, Side, discordance};
 pub use record::{
@@ -23,3 +26,4 @@ pub use sign::{
     ADJUDICATION_SIGNATURE_DOMAIN, adjudication_content_sha256, sign_adjudication,
     verify_adjudication,
 };
+pub use worklist::{needing_adjudication, study_pairs};
