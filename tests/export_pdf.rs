@@ -123,3 +123,29 @@ fn read_sheet_says_when_the_image_is_missing_and_deidentifies() {
     assert!(text.contains("Electronically signed by Dr Ada Reader"));
     assert!(text.contains("MR grade: Moderate (moderate-to-severe, grade III)"));
 }
+
+#[test]
+fn palette_multiframe_key_frame_is_drawn() {
+    let corpus = corpus_dir().expect("real DICOM corpus not found (set ECHOLAB_REAL_DICOM)");
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, notes) = pdf_of(
+        dir.path(),
+        &Spec {
+            id: "palette",
+            values: BASELINE_VALUES,
+            drawn_jet: Some(("US-PAL-8-10x-echo.dcm", "999.999.133.1996.1.1800.1.6.25", 3)),
+            ..Spec::default()
+        },
+        &ExportOptions {
+            image_dirs: vec![corpus],
+            ..ExportOptions::default()
+        },
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    let Some(text) = pdftotext(&pdf) else { return };
+    assert!(
+        text.contains("frame 4: MR color jet area (maximal) = 7.50 cm²"),
+        "{text}"
+    );
+    assert!(!text.contains("Key frame not shown"));
+}

@@ -166,3 +166,35 @@ fn sr_variants_pass_validators() {
     );
     validate(&sr);
 }
+
+#[test]
+fn sr_references_a_frame_of_a_multiframe_image() {
+    let corpus = corpus_dir().expect("real DICOM corpus not found (set ECHOLAB_REAL_DICOM)");
+    let dir = tempfile::tempdir().unwrap();
+    let (sr, notes) = sr_of(
+        dir.path(),
+        &Spec {
+            id: "multiframe",
+            values: BASELINE_VALUES,
+            drawn_vc: true,
+            drawn_jet: Some((
+                "OBXXXX1A_rle_2frame.dcm",
+                "1.3.46.670589.14.1000.210.2.199999.20110525185628.1.0",
+                1,
+            )),
+            ..Spec::default()
+        },
+        &ExportOptions {
+            image_dirs: vec![corpus],
+            ..ExportOptions::default()
+        },
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    validate(&sr);
+    if tool("dcmdump") {
+        let d = dump(&sr);
+        assert!(d.contains("=UltrasoundMultiframeImageStorage"), "{d}");
+        assert!(d.contains("(0008,1160) IS [2]"), "frame 2 referenced: {d}");
+        assert!(d.contains("Jet Area"));
+    }
+}

@@ -164,15 +164,14 @@ impl ImageIndex {
         sop_instance_uid: &str,
         source_file: Option<&str>,
     ) -> Option<LocatedImage> {
-        if let Some(found) = self.by_sop.get(sop_instance_uid) {
-            return Some(found.clone());
-        }
         let dirs: Vec<PathBuf> = self
             .pending
             .iter()
             .chain(self.scanned.iter())
             .cloned()
             .collect();
+        // The file name the workstation used comes first: copies of one instance (the same SOP
+        // Instance UID re-encoded) may sit in the same folders.
         if let Some(src) = source_file {
             let p = Path::new(src);
             let mut candidates = vec![p.to_owned()];
@@ -183,11 +182,12 @@ impl ImageIndex {
                 if let Some(img) = read_header(&c)
                     && img.sop_instance_uid == sop_instance_uid
                 {
-                    self.by_sop
-                        .insert(img.sop_instance_uid.clone(), img.clone());
                     return Some(img);
                 }
             }
+        }
+        if let Some(found) = self.by_sop.get(sop_instance_uid) {
+            return Some(found.clone());
         }
         for d in std::mem::take(&mut self.pending) {
             self.scan(&d, 1);

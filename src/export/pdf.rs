@@ -256,7 +256,11 @@ fn key_frames(
             .filter_map(|&i| original.measurements.get(i))
             .map(|m| {
                 let value = match (m.value, &m.unit) {
-                    (Some(v), Some(u)) => format!(" = {} {u}", crate::calc::display_2dp(v)),
+                    (Some(v), Some(u)) => format!(
+                        " = {} {}",
+                        crate::calc::display_2dp(v),
+                        crate::measure::Unit::parse(u).map_or(u.as_str(), |u| u.display_symbol())
+                    ),
                     _ => String::new(),
                 };
                 format!("{}{value}", catalog.label(&m.quantity))

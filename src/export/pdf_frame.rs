@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+use dicom_core::value::PrimitiveValue;
+use dicom_dictionary_std::tags;
+use dicom_object::DefaultDicomObject;
 use dicom_pixeldata::{PhotometricInterpretation, PixelDecoder, PlanarConfiguration};
 
 /// An RGB frame.
@@ -21,8 +24,66 @@ fn ybr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     ]
 }
 
-/// Decodes frame `frame` (0-based) of `path` to RGB (8-bit monochrome, RGB and YBR_FULL files;
-/// 16-bit monochrome is scaled to its own range).
+/// A palette colour lookup table (PS3.3 C.7.6.3.1.5), entries scaled to 8 bits.
+struct Palette {
+    first_mapped: i64,
+    rgb: [Vec<u8>; 3],
+}
+
+fn lut_channel(
+    obj: &DefaultDicomObject,
+    desc: dicom_core::Tag,
+    data: dicom_core::Tag,
+) -> Option<(i64, Vec<u8>)> {
+    let d: Vec<i64> = obj.element_opt(desc).ok()??.to_multi_int().ok()?;
+    let (&n, &first, &bits) = (d.first()?, d.get(1)?, d.get(2)?);
+    let entries = if n == 0 { 65536 } else { n as usize };
+    let words: Vec<u16> = match obj.element_opt(data).ok()??.value().primitive()? {
+        PrimitiveValue::U16(v) => v.to_vec(),
+        PrimitiveValue::U8(b) if bits == 8 && b.len() >= entries => {
+            b.iter().map(|&x| u16::from(x)).collect()
+        }
+        PrimitiveValue::U8(b) => b
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect(),
+        _ => return None,
+    };
+    if words.len() < entries {
+        return None;
+    }
+    let shift = if bits > 8 { bits - 8 } else { 0 };
+    let values = words[..entries]
+        .iter()
+        .map(|&w| (w >> shift).min(255) as u8)
+        .collect();
+    Some((first, values))
+}
+
+fn palette(obj: &DefaultDicomObject) -> Option<Palette> {
+    let (first, r) = lut_channel(
+        obj,
+        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+    )?;
+    let (_, g) = lut_channel(
+        obj,
+        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+    )?;
+    let (_, b) = lut_channel(
+        obj,
+        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+    )?;
+    Some(Palette {
+        first_mapped: first,
+        rgb: [r, g, b],
+    })
+}
+
+/// Decodes frame `frame` (0-based) of `path` to RGB (monochrome, palette colour, RGB and
+/// YBR_FULL files; monochrome deeper than 8 bits is scaled to its own range).
 pub(crate) fn decode_frame(path: &Path, frame: u32) -> Result<RgbFrame, String> {
     let obj = dicom_object::open_file(path).map_err(|e| e.to_string())?;
     let data = obj
@@ -35,7 +96,27 @@ pub(crate) fn decode_frame(path: &Path, frame: u32) -> Result<RgbFrame, String> 
     // dicom-pixeldata: `Standard` = interleaved samples (0), `PixelFirst` = one plane per colour (1).
     let interleaved = data.planar_configuration() == PlanarConfiguration::Standard;
     let mut rgb = Vec::with_capacity(n * 3);
-    if spp == 1 {
+    if spp == 1 && photometric == PhotometricInterpretation::PaletteColor {
+        let lut = palette(&obj).ok_or_else(|| "palette colour table unreadable".to_owned())?;
+        let indices: Vec<i64> = if data.bits_allocated() <= 8 {
+            let raw = data.frame_data(0).map_err(|e| e.to_string())?;
+            raw.iter().map(|&x| i64::from(x)).collect()
+        } else {
+            let raw = data.frame_data_ow(0).map_err(|e| e.to_string())?;
+            raw.iter().map(|&x| i64::from(x)).collect()
+        };
+        if indices.len() < n {
+            return Err("pixel data shorter than rows × columns".to_owned());
+        }
+        let last = lut.rgb[0].len().min(lut.rgb[1].len()).min(lut.rgb[2].len());
+        if last == 0 {
+            return Err("palette colour table is empty".to_owned());
+        }
+        for &p in &indices[..n] {
+            let i = (p - lut.first_mapped).clamp(0, last as i64 - 1) as usize;
+            rgb.extend_from_slice(&[lut.rgb[0][i], lut.rgb[1][i], lut.rgb[2][i]]);
+        }
+    } else if spp == 1 {
         let gray: Vec<u8> = if data.bits_allocated() <= 8 {
             data.frame_data(0).map_err(|e| e.to_string())?.to_vec()
         } else {

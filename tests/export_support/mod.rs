@@ -73,6 +73,8 @@ pub struct Spec<'a> {
     pub findings: &'a [(&'a str, &'a str)],
     /// Add a drawn vena contracta caliper on the sample image.
     pub drawn_vc: bool,
+    /// Add a drawn MR jet area trace on another file: (file name, SOP Instance UID, frame).
+    pub drawn_jet: Option<(&'a str, &'a str, usize)>,
 }
 
 impl Default for Spec<'_> {
@@ -87,6 +89,7 @@ impl Default for Spec<'_> {
             values: &[],
             findings: &[("mr_etiology", "secondary")],
             drawn_vc: false,
+            drawn_jet: None,
         }
     }
 }
@@ -126,6 +129,28 @@ pub fn signed_report(spec: &Spec<'_>) -> ReadingReport {
                 points_px: vec![[300.0, 200.0], [340.0, 230.0]],
                 points_phys: vec![[4.0, 3.0], [4.5, 3.4]],
                 region: Some(0),
+            }),
+        });
+    }
+    if let Some((file, sop, frame)) = spec.drawn_jet {
+        draft.measurements.push(ReportMeasurement {
+            id: "m-jet".to_owned(),
+            quantity: "mr_jet_area".to_owned(),
+            draw_kind: echolab::measure::DrawKind::AreaTrace,
+            value: Some(7.5),
+            unit: Some("cm2".to_owned()),
+            geometry: Some(MeasurementGeometry {
+                sop_instance_uid: Some(sop.to_owned()),
+                source_file: Some(file.to_owned()),
+                frame: Some(frame),
+                points_px: vec![
+                    [250.0, 150.0],
+                    [330.0, 160.0],
+                    [320.0, 240.0],
+                    [240.0, 230.0],
+                ],
+                points_phys: Vec::new(),
+                region: None,
             }),
         });
     }
