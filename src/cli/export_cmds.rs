@@ -336,9 +336,15 @@ fn load_rules(a: &RulesArgs) -> anyhow::Result<DiscordanceRules> {
         None => Ok(DiscordanceRules::builtin().clone()),
         Some(p) if Path::new(p).is_file() => Ok(DiscordanceRules::load(Path::new(p))?),
         Some(p) => {
-            let Some((name, text)) = crate::protocol::BUILTIN_TOML.iter().find(|(name, text)| {
-                name.trim_end_matches(".toml") == p || text.contains(&format!("id = \"{p}\""))
-            }) else {
+            let top_id = |text: &str| {
+                toml::from_str::<toml::Table>(text)
+                    .ok()
+                    .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_owned))
+            };
+            let Some((name, text)) = crate::protocol::BUILTIN_TOML
+                .iter()
+                .find(|(_, text)| top_id(text).as_deref() == Some(p.as_str()))
+            else {
                 bail!("unknown protocol {p:?}: give a built-in protocol id or a TOML file");
             };
             Ok(DiscordanceRules::from_toml(text, name)?
