@@ -12,11 +12,14 @@
 //!
 //! The domain modules never import egui; `cargo test --no-default-features` proves it.
 
+pub mod adjudication;
 pub mod audit;
 pub mod calc;
 pub mod catalog;
 pub mod cli;
+pub mod compare;
 pub mod dicom;
+pub mod export;
 pub mod grading;
 pub mod measure;
 pub mod protocol;

@@ -3,6 +3,7 @@
 //! Errors print one line (`error: …`) naming what is wrong and the file, and exit with status 2.
 
 mod dicom_cmds;
+mod export_cmds;
 mod grade_cmd;
 mod report_cmds;
 mod sample_cmd;
@@ -48,6 +49,12 @@ pub enum Command {
     Db(report_cmds::DbArgs),
     /// Assign a study to a reader.
     Assign(report_cmds::AssignArgs),
+    /// Baseline vs follow-up delta table of two reports.
+    Compare(export_cmds::CompareArgs),
+    /// Export signed reports as CSV, PDF read sheet, DICOM SR or JSON.
+    Export(export_cmds::ExportArgs),
+    /// Dual-read discordance and adjudication.
+    Adjudicate(export_cmds::AdjudicateArgs),
 }
 
 /// Parses the command line and runs it; used by `main`.
@@ -66,6 +73,9 @@ pub fn main_entry() -> ExitCode {
         Some(Command::Audit(a)) => report_cmds::audit(&a),
         Some(Command::Db(a)) => report_cmds::db(&a),
         Some(Command::Assign(a)) => report_cmds::assign(&a),
+        Some(Command::Compare(a)) => export_cmds::compare_cmd(&a),
+        Some(Command::Export(a)) => export_cmds::export_cmd(&a),
+        Some(Command::Adjudicate(a)) => export_cmds::adjudicate_cmd(&a),
     };
     match result {
         Ok(code) => code,
