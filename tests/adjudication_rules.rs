@@ -273,3 +273,17 @@ fn worklist_lists_discordant_studies_only() {
         .collect();
     assert_eq!(pairs, [("a", "b"), ("b", "c")]);
 }
+
+#[test]
+fn rct_protocol_carries_its_own_dual_read_rules() {
+    let (_, text) = echolab::protocol::BUILTIN_TOML
+        .iter()
+        .find(|(name, _)| *name == "cs_annuloplasty_rct.toml")
+        .expect("built-in RCT protocol");
+    let rules = echolab::adjudication::DiscordanceRules::from_toml(text, "cs_annuloplasty_rct")
+        .expect("valid table")
+        .expect("protocol has a [discordance] table");
+    assert_eq!(rules.id, "cs_annuloplasty_rct_dual_read");
+    let protocol = echolab::protocol::Protocol::builtin("cs_annuloplasty_rct").expect("protocol");
+    assert_eq!(protocol.reads_required(), 2);
+}

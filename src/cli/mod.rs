@@ -101,7 +101,12 @@ fn run_gui(_paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
 
 /// Writes `value` as pretty JSON to stdout.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    use std::io::Write as _;
     let text = serde_json::to_string_pretty(value)?;
-    println!("{text}");
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    // A reader that closes early (`| head`) is not an error worth a panic.
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

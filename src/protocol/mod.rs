@@ -145,6 +145,13 @@ struct ProtocolFile {
     repeating_contacts: Option<RepeatingContacts>,
     #[serde(default)]
     randomization: Option<Randomization>,
+    /// Independent reads required per study (2 = dual read with adjudication).
+    #[serde(default)]
+    reads_required: Option<u32>,
+    /// Dual-read discordance rules; read by `crate::adjudication::DiscordanceRules::from_toml`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    discordance: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +177,7 @@ pub struct Protocol {
     visits: Vec<Visit>,
     repeating: Option<RepeatingContacts>,
     randomization: Option<Randomization>,
+    reads_required: u32,
 }
 
 impl Protocol {
@@ -215,6 +223,7 @@ impl Protocol {
             visits,
             repeating: file.repeating_contacts,
             randomization: file.randomization,
+            reads_required: file.reads_required.unwrap_or(1).max(1),
         })
     }
 
@@ -252,6 +261,11 @@ impl Protocol {
     /// Randomization facts (the allocation itself is never in reader-facing data).
     pub fn randomization(&self) -> Option<&Randomization> {
         self.randomization.as_ref()
+    }
+
+    /// Independent reads required per study (2 = dual read; discordant pairs go to adjudication).
+    pub fn reads_required(&self) -> u32 {
+        self.reads_required
     }
 
     /// True when the protocol has eligibility criteria.
