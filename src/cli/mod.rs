@@ -78,7 +78,9 @@ fn run_gui(paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
 
 #[cfg(not(feature = "gui"))]
 fn run_gui(_paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this build has no desktop app (built without the `gui` feature); use a subcommand, see --help")
+    anyhow::bail!(
+        "this build has no desktop app (built without the `gui` feature); use a subcommand, see --help"
+    )
 }
 
 /// Writes `value` as pretty JSON to stdout.
