@@ -228,10 +228,10 @@ fn decode_loop(
 // ---------------------------------------------------------------------------------- loader
 
 /// Opens one file (header only); implemented over the DICOM module by the app.
-pub type OpenFn<F> = dyn Fn(&Path) -> Result<F, String> + Send + Sync;
+pub type OpenFn<F> = dyn Fn(&Path) -> Result<Arc<F>, String> + Send + Sync;
 
 /// What the loader reports.
-pub enum LoadEvent<F> {
+pub enum LoadEvent<F: ?Sized> {
     /// A file was found and will be opened.
     Found {
         /// Its id.
@@ -267,13 +267,13 @@ pub enum LoadEvent<F> {
 }
 
 /// The file-opening thread.
-pub struct Loader<F> {
+pub struct Loader<F: ?Sized> {
     requests: Sender<Vec<PathBuf>>,
     results: Receiver<LoadEvent<F>>,
     _thread: JoinHandle<()>,
 }
 
-impl<F: FrameSource> Loader<F> {
+impl<F: ?Sized + FrameSource> Loader<F> {
     /// Starts the `dicom-load` thread. `open` opens one file; `next_id` hands out file ids.
     pub fn spawn(
         open: Arc<OpenFn<F>>,
@@ -317,7 +317,7 @@ impl<F: FrameSource> Loader<F> {
 /// The error type of a closed result channel (the GUI went away).
 struct Closed;
 
-fn load_paths<F: FrameSource>(
+fn load_paths<F: ?Sized + FrameSource>(
     paths: &[PathBuf],
     open: &OpenFn<F>,
     next_id: &AtomicU32,
@@ -358,7 +358,7 @@ fn load_paths<F: FrameSource>(
                 };
                 send(LoadEvent::Opened {
                     id,
-                    file: Arc::new(file),
+                    file,
                     thumbnail,
                 })?;
             }
@@ -371,15 +371,16 @@ fn load_paths<F: FrameSource>(
 /// A file, or the files under a folder (recursively, sorted, hidden entries and known non-DICOM
 /// companions skipped).
 fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
         let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         children.sort();
         for child in children.into_iter().rev() {
@@ -478,7 +479,10 @@ mod tests {
             }),
             playhead: 0,
         });
-        assert_eq!(decoder.recv_timeout(Duration::from_secs(5)).unwrap().frame, 0);
+        assert_eq!(
+            decoder.recv_timeout(Duration::from_secs(5)).unwrap().frame,
+            0
+        );
     }
 
     #[test]
@@ -492,16 +496,19 @@ mod tests {
         let open: Arc<OpenFn<Fake>> = Arc::new(|p: &Path| {
             let bytes = std::fs::read(p).map_err(|e| e.to_string())?;
             if bytes == b"good" {
-                Ok(Fake {
+                Ok(Arc::new(Fake {
                     frames: 2,
                     fail_frame: None,
-                })
+                }))
             } else {
                 Err(format!("not DICOM: {}", p.display()))
             }
         });
         let loader = Loader::spawn(open, Arc::new(AtomicU32::new(10)), || {}).unwrap();
-        loader.open(vec![dir.path().to_path_buf(), dir.path().join("missing.dcm")]);
+        loader.open(vec![
+            dir.path().to_path_buf(),
+            dir.path().join("missing.dcm"),
+        ]);
         let (mut found, mut opened, mut failed, mut bad) = (0, 0, 0, 0);
         loop {
             match loader.recv_timeout(Duration::from_secs(5)) {

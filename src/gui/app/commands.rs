@@ -60,6 +60,8 @@ pub enum Command {
         /// The canvas rectangle.
         canvas: Rect,
     },
+    /// Zoom by `factor` about the canvas centre (keyboard zoom).
+    ZoomStep(f32),
     /// Fit the image to the canvas.
     Fit,
     /// One image pixel per screen pixel.
@@ -70,6 +72,8 @@ pub enum Command {
     SelectMeasurement(String),
     /// Pick the tool for a drawing kind (binds it to the next measurement of that kind).
     SelectTool(DrawKind),
+    /// Put the tool down (select and move drawings only).
+    DropTool,
     /// A key for the tool in progress (Enter, Esc, Backspace).
     ToolKey(ToolKey),
     /// Add a drawing of the active measurement on the current file and frame.

@@ -52,7 +52,14 @@ pub fn on_pointer(
             };
             vec![ToolOutput::Select(None)]
         }
-        (Pending::Path { mut points, freehand: true, .. }, PointerEvent::Drag(p)) => {
+        (
+            Pending::Path {
+                mut points,
+                freehand: true,
+                ..
+            },
+            PointerEvent::Drag(p),
+        ) => {
             if points
                 .last()
                 .is_none_or(|last| last.distance(p) >= ctx.freehand_step_px)
@@ -66,7 +73,14 @@ pub fn on_pointer(
             };
             Vec::new()
         }
-        (Pending::Path { mut points, freehand: true, .. }, PointerEvent::Release(p)) => {
+        (
+            Pending::Path {
+                mut points,
+                freehand: true,
+                ..
+            },
+            PointerEvent::Release(p),
+        ) => {
             if points.last().is_none_or(|last| last.distance(p) > 0.0) {
                 points.push(p);
             }
@@ -83,7 +97,14 @@ pub fn on_pointer(
                 Vec::new()
             }
         }
-        (Pending::Path { mut points, freehand: false, .. }, PointerEvent::Press(p)) => {
+        (
+            Pending::Path {
+                mut points,
+                freehand: false,
+                ..
+            },
+            PointerEvent::Press(p),
+        ) => {
             // A drag in the middle of a polygon continues it freehand.
             points.push(p);
             *pending = Pending::Path {
@@ -93,7 +114,14 @@ pub fn on_pointer(
             };
             Vec::new()
         }
-        (Pending::Path { mut points, freehand: false, .. }, PointerEvent::Click(p)) => {
+        (
+            Pending::Path {
+                mut points,
+                freehand: false,
+                ..
+            },
+            PointerEvent::Click(p),
+        ) => {
             let closes = shape == PathShape::Closed
                 && points.len() >= shape.min_points()
                 && points
@@ -115,7 +143,14 @@ pub fn on_pointer(
             };
             Vec::new()
         }
-        (Pending::Path { points, freehand: false, .. }, PointerEvent::DoubleClick(_)) => {
+        (
+            Pending::Path {
+                points,
+                freehand: false,
+                ..
+            },
+            PointerEvent::DoubleClick(_),
+        ) => {
             let mut done = Pending::Path {
                 points,
                 freehand: false,
@@ -123,7 +158,12 @@ pub fn on_pointer(
             };
             finish(&mut done, shape)
         }
-        (Pending::Path { points, freehand, .. }, PointerEvent::Hover(p)) => {
+        (
+            Pending::Path {
+                points, freehand, ..
+            },
+            PointerEvent::Hover(p),
+        ) => {
             *pending = Pending::Path {
                 points,
                 freehand,
@@ -216,7 +256,12 @@ mod tests {
     fn double_click_and_enter_finish_and_backspace_removes() {
         let mut tool = ToolState::default();
         let c = ctx();
-        for p in [pos2(0.0, 0.0), pos2(10.0, 0.0), pos2(10.0, 10.0), pos2(20.0, 20.0)] {
+        for p in [
+            pos2(0.0, 0.0),
+            pos2(10.0, 0.0),
+            pos2(10.0, 10.0),
+            pos2(20.0, 20.0),
+        ] {
             tool.on_pointer(DrawKind::DopplerEnvelope, PointerEvent::Click(p), &c);
         }
         tool.on_key(DrawKind::DopplerEnvelope, ToolKey::RemoveLast);
@@ -234,10 +279,18 @@ mod tests {
         tool.on_pointer(DrawKind::AreaTrace, PointerEvent::Click(pos2(9.0, 0.0)), &c);
         tool.on_pointer(DrawKind::AreaTrace, PointerEvent::Click(pos2(9.0, 9.0)), &c);
         tool.on_pointer(DrawKind::AreaTrace, PointerEvent::Click(pos2(9.0, 9.0)), &c);
-        let out = tool.on_pointer(DrawKind::AreaTrace, PointerEvent::DoubleClick(pos2(9.0, 9.0)), &c);
+        let out = tool.on_pointer(
+            DrawKind::AreaTrace,
+            PointerEvent::DoubleClick(pos2(9.0, 9.0)),
+            &c,
+        );
         assert_eq!(
             out,
-            vec![ToolOutput::Add(vec![pos2(0.0, 0.0), pos2(9.0, 0.0), pos2(9.0, 9.0)])]
+            vec![ToolOutput::Add(vec![
+                pos2(0.0, 0.0),
+                pos2(9.0, 0.0),
+                pos2(9.0, 9.0)
+            ])]
         );
     }
 
@@ -253,7 +306,11 @@ mod tests {
         }
         // Sub-step moves are dropped.
         tool.on_pointer(DrawKind::AreaTrace, PointerEvent::Drag(pos2(0.1, 0.1)), &c);
-        let out = tool.on_pointer(DrawKind::AreaTrace, PointerEvent::Release(pos2(0.2, 0.0)), &c);
+        let out = tool.on_pointer(
+            DrawKind::AreaTrace,
+            PointerEvent::Release(pos2(0.2, 0.0)),
+            &c,
+        );
         let [ToolOutput::Add(points)] = out.as_slice() else {
             panic!("expected one Add, got {out:?}");
         };
@@ -266,7 +323,11 @@ mod tests {
         let mut tool = ToolState::default();
         let c = ctx();
         tool.on_pointer(DrawKind::AreaTrace, PointerEvent::Press(pos2(0.0, 0.0)), &c);
-        let out = tool.on_pointer(DrawKind::AreaTrace, PointerEvent::Release(pos2(0.6, 0.0)), &c);
+        let out = tool.on_pointer(
+            DrawKind::AreaTrace,
+            PointerEvent::Release(pos2(0.6, 0.0)),
+            &c,
+        );
         assert!(out.is_empty());
         assert!(tool.is_placing());
         tool.on_key(DrawKind::AreaTrace, ToolKey::Cancel);

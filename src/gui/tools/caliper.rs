@@ -39,7 +39,12 @@ pub fn on_pointer(
             };
             Vec::new()
         }
-        (Pending::TwoPoint { a, dragging: true, .. }, PointerEvent::Release(p)) => {
+        (
+            Pending::TwoPoint {
+                a, dragging: true, ..
+            },
+            PointerEvent::Release(p),
+        ) => {
             if long_enough(a, p, ctx) {
                 *pending = Pending::Idle;
                 vec![ToolOutput::Add(vec![a, p])]
@@ -53,7 +58,12 @@ pub fn on_pointer(
                 Vec::new()
             }
         }
-        (Pending::TwoPoint { a, dragging: false, .. }, PointerEvent::Press(p)) => {
+        (
+            Pending::TwoPoint {
+                a, dragging: false, ..
+            },
+            PointerEvent::Press(p),
+        ) => {
             // Second point placed with a small drag: follow it until release.
             *pending = Pending::TwoPoint {
                 a,
@@ -62,7 +72,12 @@ pub fn on_pointer(
             };
             Vec::new()
         }
-        (Pending::TwoPoint { a, dragging: false, .. }, PointerEvent::Click(p)) => {
+        (
+            Pending::TwoPoint {
+                a, dragging: false, ..
+            },
+            PointerEvent::Click(p),
+        ) => {
             if long_enough(a, p, ctx) {
                 *pending = Pending::Idle;
                 vec![ToolOutput::Add(vec![a, p])]
@@ -70,7 +85,12 @@ pub fn on_pointer(
                 Vec::new()
             }
         }
-        (Pending::TwoPoint { a, dragging: false, .. }, PointerEvent::Hover(p)) => {
+        (
+            Pending::TwoPoint {
+                a, dragging: false, ..
+            },
+            PointerEvent::Hover(p),
+        ) => {
             *pending = Pending::TwoPoint {
                 a,
                 b: p,
@@ -92,7 +112,7 @@ mod tests {
     use egui::pos2;
 
     use super::super::test_util::drawing;
-    use super::super::{ToolState, ToolContext};
+    use super::super::{ToolContext, ToolState};
     use super::*;
     use crate::measure::DrawKind;
 
@@ -110,7 +130,11 @@ mod tests {
         let c = ctx(&[]);
         tool.on_pointer(DrawKind::Caliper, PointerEvent::Press(pos2(10.0, 10.0)), &c);
         tool.on_pointer(DrawKind::Caliper, PointerEvent::Drag(pos2(30.0, 10.0)), &c);
-        let out = tool.on_pointer(DrawKind::Caliper, PointerEvent::Release(pos2(40.0, 50.0)), &c);
+        let out = tool.on_pointer(
+            DrawKind::Caliper,
+            PointerEvent::Release(pos2(40.0, 50.0)),
+            &c,
+        );
         assert_eq!(
             out,
             vec![ToolOutput::Add(vec![pos2(10.0, 10.0), pos2(40.0, 50.0)])]
@@ -133,9 +157,15 @@ mod tests {
             }
         );
         // A click on the same spot does not make a zero-length caliper.
-        assert!(tool.on_pointer(DrawKind::Caliper, PointerEvent::Click(pos2(1.5, 1.0)), &c).is_empty());
+        assert!(
+            tool.on_pointer(DrawKind::Caliper, PointerEvent::Click(pos2(1.5, 1.0)), &c)
+                .is_empty()
+        );
         let out = tool.on_pointer(DrawKind::Caliper, PointerEvent::Click(pos2(21.0, 1.0)), &c);
-        assert_eq!(out, vec![ToolOutput::Add(vec![pos2(1.0, 1.0), pos2(21.0, 1.0)])]);
+        assert_eq!(
+            out,
+            vec![ToolOutput::Add(vec![pos2(1.0, 1.0), pos2(21.0, 1.0)])]
+        );
     }
 
     #[test]

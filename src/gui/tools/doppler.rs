@@ -37,7 +37,11 @@ mod tests {
             grab_radius_px: 2.0,
             freehand_step_px: 1.0,
         };
-        let out = tool.on_pointer(DrawKind::DopplerPoint, PointerEvent::Click(pos2(3.0, 4.0)), &ctx);
+        let out = tool.on_pointer(
+            DrawKind::DopplerPoint,
+            PointerEvent::Click(pos2(3.0, 4.0)),
+            &ctx,
+        );
         assert_eq!(out, vec![ToolOutput::Add(vec![pos2(3.0, 4.0)])]);
         assert!(!tool.is_placing());
     }

@@ -117,7 +117,10 @@ mod tests {
         let chords = disk_chords(&dome());
         assert_eq!(chords.len(), DISKS);
         for [a, b] in &chords {
-            assert!((a.y - b.y).abs() < 1e-3, "horizontal chord for a vertical axis");
+            assert!(
+                (a.y - b.y).abs() < 1e-3,
+                "horizontal chord for a vertical axis"
+            );
         }
         // The first disk is near the annulus and nearly as wide as it.
         let w0 = (chords[0][1] - chords[0][0]).length();

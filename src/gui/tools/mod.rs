@@ -188,7 +188,10 @@ impl ToolState {
 
     /// Whether a drawing is being placed (keys like Enter/Esc/Backspace belong to the tool).
     pub fn is_placing(&self) -> bool {
-        matches!(self.pending, Pending::TwoPoint { .. } | Pending::Path { .. })
+        matches!(
+            self.pending,
+            Pending::TwoPoint { .. } | Pending::Path { .. }
+        )
     }
 
     /// Starts, continues or ends the drag of an existing handle.
@@ -350,9 +353,17 @@ mod tests {
             freehand_step_px: 1.0,
         };
         let mut tool = ToolState::default();
-        let out = tool.on_pointer(DrawKind::Caliper, PointerEvent::Press(pos2(51.0, 11.0)), &ctx);
+        let out = tool.on_pointer(
+            DrawKind::Caliper,
+            PointerEvent::Press(pos2(51.0, 11.0)),
+            &ctx,
+        );
         assert_eq!(out, vec![ToolOutput::Select(Some("m1".to_owned()))]);
-        let out = tool.on_pointer(DrawKind::Caliper, PointerEvent::Drag(pos2(60.0, 12.0)), &ctx);
+        let out = tool.on_pointer(
+            DrawKind::Caliper,
+            PointerEvent::Drag(pos2(60.0, 12.0)),
+            &ctx,
+        );
         assert_eq!(
             out,
             vec![ToolOutput::Move {

@@ -95,10 +95,7 @@ pub fn canvas_ui(ui: &mut Ui, v: &CanvasView<'_>, tool: &mut ToolState) -> Canva
         let selected = v.selected == Some(d.uid.as_str());
         overlay::paint_drawing(&painter, &t, d, v.labels.get(&d.uid), selected);
     }
-    let closed = matches!(
-        v.tool_kind,
-        Some(DrawKind::AreaTrace | DrawKind::LvContour)
-    );
+    let closed = matches!(v.tool_kind, Some(DrawKind::AreaTrace | DrawKind::LvContour));
     overlay::paint_pending(&painter, &t, &tool.pending, closed);
     painter.text(
         rect.min + egui::vec2(8.0, 6.0),

@@ -60,7 +60,7 @@ impl ScreenFromImage {
         } else {
             1.0
         };
-        ((pos_in_screen - self.offset) / scale).to_pos2()
+        ((pos_in_screen - self.offset).to_vec2() / scale).to_pos2()
     }
 
     /// The screen rectangle covered by an image of `image_size` pixels.
@@ -222,9 +222,13 @@ mod tests {
         let mut view = View::default();
         let image = vec2(640.0, 480.0);
         let anchor = pos2(250.0, 400.0);
-        let before = view.screen_from_image(canvas(), image).image_from_screen(anchor);
+        let before = view
+            .screen_from_image(canvas(), image)
+            .image_from_screen(anchor);
         view.zoom_about(2.0, anchor, canvas(), image);
-        let after = view.screen_from_image(canvas(), image).image_from_screen(anchor);
+        let after = view
+            .screen_from_image(canvas(), image)
+            .image_from_screen(anchor);
         assert!((before - after).length() < 1e-3);
         let zoom = view.zoom(canvas(), image);
         assert!((zoom - 2.0 * fit_zoom(canvas(), image)).abs() < 1e-4);

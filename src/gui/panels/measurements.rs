@@ -1,0 +1,114 @@
+//! The measurement list (every drawing and typed value with its calibrated value, or why it
+//! has none) and the picker that binds the tool to a catalog measurement.
+
+use egui::{RichText, Ui};
+
+use crate::catalog::Catalog;
+use crate::gui::app::ui::short_label;
+use crate::gui::app::{App, Command};
+use crate::gui::calibrate::format_quantity;
+use crate::gui::theme;
+use crate::measure::DrawKind;
+
+/// The combo box choosing which catalog measurement the tool measures.
+pub fn measurement_picker_ui(ui: &mut Ui, active: Option<&str>) -> Vec<Command> {
+    let catalog = Catalog::builtin();
+    let mut out = Vec::new();
+    let shown = active.map_or("—", |id| short_label(catalog.label(id)));
+    egui::ComboBox::from_id_salt("measurement_picker")
+        .selected_text(shown)
+        .width(260.0)
+        .height(500.0)
+        .show_ui(ui, |ui| {
+            let mut group = "";
+            for e in catalog.entries() {
+                if e.kind == DrawKind::Finding {
+                    continue;
+                }
+                if e.group != group {
+                    group = &e.group;
+                    ui.label(
+                        RichText::new(group.to_uppercase())
+                            .small()
+                            .color(theme::TEXT_WEAK),
+                    );
+                }
+                if ui
+                    .selectable_label(active == Some(e.id.as_str()), short_label(&e.label))
+                    .on_hover_text(&e.label)
+                    .clicked()
+                {
+                    out.push(Command::SelectMeasurement(e.id.clone()));
+                }
+            }
+        });
+    out
+}
+
+/// The list of everything measured.
+pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
+    let catalog = Catalog::builtin();
+    let mut out = Vec::new();
+    if app.doc.drawings.is_empty() && app.doc.manual.is_empty() {
+        ui.small("Nothing measured yet.");
+    }
+    for d in &app.doc.drawings {
+        let selected = app.selected.as_deref() == Some(d.uid.as_str());
+        let result = app.results.reading.results.get(&d.uid);
+        let value = match result {
+            Some(r) => match &r.error {
+                Some(e) => RichText::new(e).color(theme::OVERLAY_ERROR),
+                None => RichText::new(
+                    r.values
+                        .iter()
+                        .map(|v| format_quantity(v.quantity))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                )
+                .monospace(),
+            },
+            None => RichText::new("…"),
+        };
+        let file = app
+            .library
+            .get(d.file)
+            .map(|e| e.name())
+            .unwrap_or_default();
+        ui.horizontal(|ui| {
+            let label = format!("{}  {}", d.uid, short_label(catalog.label(&d.catalog_id)));
+            let response = ui.selectable_label(selected, label).on_hover_text(format!(
+                "{file}, frame {} — click to jump there",
+                d.frame + 1
+            ));
+            if response.clicked() {
+                out.push(Command::SelectDrawing(Some(d.uid.clone())));
+            }
+            if ui.small_button("✕").on_hover_text("Delete (Del)").clicked() {
+                out.push(Command::DeleteDrawing(d.uid.clone()));
+            }
+        });
+        ui.indent(("value", &d.uid), |ui| {
+            ui.label(value);
+        });
+    }
+    for (id, m) in &app.doc.manual {
+        let unit = catalog.unit(id).map_or("", |u| u.display_symbol());
+        ui.horizontal(|ui| {
+            if ui
+                .selectable_label(false, short_label(catalog.label(id)))
+                .on_hover_text("typed value — click to edit it in the protocol")
+                .clicked()
+            {
+                out.push(Command::SelectMeasurement(id.clone()));
+            }
+            ui.label(RichText::new(format!("{} {unit}", m.value)).monospace());
+            if ui.small_button("✕").on_hover_text("Clear").clicked() {
+                out.push(Command::SetManual {
+                    id: id.clone(),
+                    value: None,
+                });
+            }
+        });
+    }
+    out
+}

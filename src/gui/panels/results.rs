@@ -1,0 +1,155 @@
+//! Live results: the grade under the chosen guideline, why (the criteria with value, threshold,
+//! met / not met and the measurement behind it), and the derived values. A click on a criterion
+//! or a derived value selects the measurement behind it.
+
+use egui::{RichText, Ui};
+
+use crate::catalog::Catalog;
+use crate::grading::{GUIDELINE_IDS, Grade, GradeReport, Rules, Status};
+use crate::gui::app::{App, Command};
+use crate::gui::theme;
+
+/// Shows the results column.
+pub fn results_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
+    let mut out = Vec::new();
+    ui.horizontal(|ui| {
+        ui.label("Guideline");
+        let title = |id: &str| {
+            Rules::builtin()
+                .guideline(id)
+                .map_or(id.to_owned(), |g| g.title.clone())
+        };
+        egui::ComboBox::from_id_salt("guideline")
+            .selected_text(app.guideline.as_str())
+            .show_ui(ui, |ui| {
+                for id in GUIDELINE_IDS {
+                    if ui
+                        .selectable_label(app.guideline == id, id)
+                        .on_hover_text(title(id))
+                        .clicked()
+                    {
+                        out.push(Command::SetGuideline(id.to_owned()));
+                    }
+                }
+            });
+    });
+    match &app.results.grade {
+        None => {
+            ui.small("The grade appears as you measure.");
+        }
+        Some(Err(e)) => {
+            ui.colored_label(theme::ERROR, format!("Cannot grade: {e}"));
+        }
+        Some(Ok(report)) => out.extend(report_ui(ui, report)),
+    }
+    out
+}
+
+fn grade_color(grade: Grade) -> egui::Color32 {
+    match grade {
+        Grade::Severe => theme::ERROR,
+        Grade::ModerateToSevere | Grade::MildToModerate => theme::WARNING,
+        Grade::Mild => theme::GOOD,
+        Grade::Indeterminate => theme::NEUTRAL,
+    }
+}
+
+fn report_ui(ui: &mut Ui, report: &GradeReport) -> Vec<Command> {
+    let mut out = Vec::new();
+    ui.label(
+        RichText::new(format!("MR grade: {}", report.grade_label))
+            .size(18.0)
+            .strong()
+            .color(grade_color(report.grade)),
+    );
+    if report.discordant {
+        ui.colored_label(theme::WARNING, "⚠ discordant findings");
+    }
+    ui.label(RichText::new(&report.reason).small());
+    for w in &report.warnings {
+        ui.colored_label(theme::WARNING, RichText::new(&w.message).small());
+    }
+    ui.add_space(4.0);
+    ui.label(RichText::new("Criteria").strong());
+    egui::Grid::new("criteria")
+        .num_columns(3)
+        .striped(true)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            for c in &report.criteria {
+                let (mark, color) = match c.status {
+                    Status::Met => ("✔ met", theme::GOOD),
+                    Status::NotMet => ("✘ not met", theme::NEUTRAL),
+                    Status::NotAvailable => ("— n/a", theme::TEXT_WEAK),
+                };
+                let value = match (&c.rounded, c.unit) {
+                    (Some(r), Some(u)) => format!("{r} {}", u.display_symbol()),
+                    (Some(r), None) => r.clone(),
+                    _ => String::new(),
+                };
+                let source = c.sources.iter().find(|s| !s.is_empty()).cloned();
+                let response = ui.selectable_label(false, &c.label).on_hover_text(format!(
+                    "{} {} — supports {}{}",
+                    c.input.as_deref().unwrap_or(""),
+                    c.threshold,
+                    c.supports.label(),
+                    source
+                        .as_ref()
+                        .map(|s| format!("; from {s} (click to select)"))
+                        .unwrap_or_default()
+                ));
+                if response.clicked()
+                    && let Some(s) = pick_source(c)
+                {
+                    out.push(Command::SelectSource(s));
+                }
+                ui.label(
+                    RichText::new(format!("{value} {}", c.threshold))
+                        .monospace()
+                        .small(),
+                );
+                ui.colored_label(color, mark);
+                ui.end_row();
+            }
+        });
+    ui.add_space(4.0);
+    ui.label(RichText::new("Derived").strong());
+    let catalog = Catalog::builtin();
+    egui::Grid::new("derived")
+        .num_columns(2)
+        .striped(true)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            for (id, d) in &report.derived {
+                let response =
+                    ui.selectable_label(false, catalog.label(id))
+                        .on_hover_text(format!(
+                            "{}\n{}\nmethod: {}",
+                            d.formula, d.substituted, d.method
+                        ));
+                if response.clicked()
+                    && let Some(s) = d.sources.first().or(d.inputs.first())
+                {
+                    out.push(Command::SelectSource(s.clone()));
+                }
+                ui.label(
+                    RichText::new(format!("{} {}", d.display, d.unit.display_symbol())).monospace(),
+                );
+                ui.end_row();
+            }
+        });
+    out
+}
+
+/// The measurement behind a criterion: a measurement uid if known, else the input id.
+fn pick_source(c: &crate::grading::Criterion) -> Option<String> {
+    c.sources
+        .iter()
+        .find(|s| {
+            s.strip_prefix('m')
+                .is_some_and(|rest| rest.chars().all(|ch| ch.is_ascii_digit() || ch == '.'))
+        })
+        .or_else(|| c.sources.first())
+        .cloned()
+        .or_else(|| c.input.clone())
+}
