@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn decoder_starts_at_the_playhead_and_wraps() {
-        let decoder = Decoder::spawn(|| {}).unwrap();
+        let decoder = Decoder::spawn(|| {}).expect("test value");
         decoder.set_target(DecodeTarget {
             file: FileId(1),
             source: Arc::new(Fake {
@@ -480,19 +480,22 @@ mod tests {
             playhead: 0,
         });
         assert_eq!(
-            decoder.recv_timeout(Duration::from_secs(5)).unwrap().frame,
+            decoder
+                .recv_timeout(Duration::from_secs(5))
+                .expect("test value")
+                .frame,
             0
         );
     }
 
     #[test]
     fn loader_reports_each_file_and_keeps_going_after_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.dcm"), b"good").unwrap();
-        std::fs::write(dir.path().join("b.dcm"), b"bad").unwrap();
-        std::fs::write(dir.path().join("notes.md"), b"skip me").unwrap();
-        std::fs::create_dir(dir.path().join("sub")).unwrap();
-        std::fs::write(dir.path().join("sub/c.dcm"), b"good").unwrap();
+        let dir = tempfile::tempdir().expect("test value");
+        std::fs::write(dir.path().join("a.dcm"), b"good").expect("test value");
+        std::fs::write(dir.path().join("b.dcm"), b"bad").expect("test value");
+        std::fs::write(dir.path().join("notes.md"), b"skip me").expect("test value");
+        std::fs::create_dir(dir.path().join("sub")).expect("test value");
+        std::fs::write(dir.path().join("sub/c.dcm"), b"good").expect("test value");
         let open: Arc<OpenFn<Fake>> = Arc::new(|p: &Path| {
             let bytes = std::fs::read(p).map_err(|e| e.to_string())?;
             if bytes == b"good" {
@@ -504,7 +507,7 @@ mod tests {
                 Err(format!("not DICOM: {}", p.display()))
             }
         });
-        let loader = Loader::spawn(open, Arc::new(AtomicU32::new(10)), || {}).unwrap();
+        let loader = Loader::spawn(open, Arc::new(AtomicU32::new(10)), || {}).expect("test value");
         loader.open(vec![
             dir.path().to_path_buf(),
             dir.path().join("missing.dcm"),
@@ -535,9 +538,12 @@ mod tests {
     #[test]
     fn color_image_checks_length_and_thumbnail_scales() {
         assert!(color_image([2, 2], &[0; 11]).is_err());
-        assert_eq!(color_image([2, 2], &[0; 12]).unwrap().size, [2, 2]);
+        assert_eq!(
+            color_image([2, 2], &[0; 12]).expect("test value").size,
+            [2, 2]
+        );
         let big = vec![200u8; 400 * 300 * 3];
-        let t = thumbnail([400, 300], &big).unwrap();
+        let t = thumbnail([400, 300], &big).expect("test value");
         assert_eq!(t.size, [THUMBNAIL_WIDTH, 72]);
         assert!(thumbnail([0, 10], &[]).is_none());
     }

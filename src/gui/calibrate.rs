@@ -347,7 +347,8 @@ mod tests {
             if points.iter().any(|p| region(p) != first) {
                 return Err(CalibrationError::SpansRegions("0 and 1".to_owned()));
             }
-            let (units, map): ([Option<Unit>; 2], fn(&[f64; 2]) -> [f64; 2]) = if first == 0 {
+            type Map = fn(&[f64; 2]) -> [f64; 2];
+            let (units, map): ([Option<Unit>; 2], Map) = if first == 0 {
                 ([Some(Unit::Cm); 2], |p| [p[0] * 0.05, p[1] * 0.05])
             } else {
                 ([Some(Unit::S), Some(Unit::CmPerS)], |p| {
@@ -416,7 +417,7 @@ mod tests {
             &f,
             "a.dcm",
         );
-        assert!(r.error.unwrap().contains("spans two regions"));
+        assert!(r.error.expect("test value").contains("spans two regions"));
         assert!(r.measurement.value.is_none());
     }
 
@@ -446,7 +447,7 @@ mod tests {
             &f,
             "cw.dcm",
         );
-        assert!(bad.error.unwrap().contains("needs a 2D region"));
+        assert!(bad.error.expect("test value").contains("needs a 2D region"));
     }
 
     #[test]
@@ -480,7 +481,8 @@ mod tests {
             .collect();
         assert_eq!(ids, vec!["mr_vti", "mr_vmax", "mr_alias_velocity"]);
         assert_eq!(reading.set.findings.len(), 1);
-        let input = crate::grading::grade_input_from_measurements(&reading.set).unwrap();
+        let input =
+            crate::grading::grade_input_from_measurements(&reading.set).expect("test value");
         assert!((input.values["mr_vmax"].value - 400.0).abs() < 1e-9);
         assert!((input.values["mr_vti"].value - 40.0).abs() < 1e-9);
     }

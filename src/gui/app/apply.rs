@@ -4,7 +4,7 @@ use egui::Pos2;
 
 use super::{App, Command};
 use crate::catalog::Catalog;
-use crate::gui::document::{CycleMarks, Drawing, ManualValue};
+use crate::gui::document::{Drawing, ManualValue};
 use crate::gui::tools::{self, ToolKey, ToolOutput};
 use crate::measure::DrawKind;
 
@@ -176,11 +176,7 @@ impl App {
             return;
         };
         let frame = self.cine.frame;
-        let marks = self
-            .doc
-            .marks
-            .entry(file)
-            .or_insert_with(CycleMarks::default);
+        let marks = self.doc.marks.entry(file).or_default();
         let slot = if ed { &mut marks.ed } else { &mut marks.es };
         *slot = if *slot == Some(frame) {
             None

@@ -100,14 +100,14 @@ mod tests {
         doc.push(3);
         assert!(h.checkpoint(&doc));
         assert!(!h.checkpoint(&doc), "no change, no step");
-        doc = h.undo(&doc).unwrap();
+        doc = h.undo(&doc).expect("test value");
         assert_eq!(doc, vec![1, 2]);
-        doc = h.undo(&doc).unwrap();
+        doc = h.undo(&doc).expect("test value");
         assert_eq!(doc, vec![1]);
         assert!(h.undo(&doc).is_none());
-        doc = h.redo(&doc).unwrap();
+        doc = h.redo(&doc).expect("test value");
         assert_eq!(doc, vec![1, 2]);
-        doc = h.redo(&doc).unwrap();
+        doc = h.redo(&doc).expect("test value");
         assert_eq!(doc, vec![1, 2, 3]);
         assert!(h.redo(&doc).is_none());
     }
@@ -122,13 +122,13 @@ mod tests {
         }
         assert!(h.can_undo(&doc));
         // Undo mid-drag restores the checkpoint.
-        doc = h.undo(&doc).unwrap();
+        doc = h.undo(&doc).expect("test value");
         assert_eq!(doc, vec![0]);
         for x in 1..10 {
             doc[0] = x;
         }
         assert!(h.checkpoint(&doc));
-        doc = h.undo(&doc).unwrap();
+        doc = h.undo(&doc).expect("test value");
         assert_eq!(doc, vec![0]);
         assert!(!h.can_undo(&doc));
     }
@@ -139,7 +139,7 @@ mod tests {
         let mut h = History::new(doc);
         doc = 1;
         h.checkpoint(&doc);
-        doc = h.undo(&doc).unwrap();
+        assert_eq!(h.undo(&doc), Some(0));
         assert!(h.can_redo());
         doc = 5;
         h.checkpoint(&doc);

@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn axis_runs_from_annulus_midpoint_to_apex() {
-        let (base, apex) = axis(&dome()).unwrap();
+        let (base, apex) = axis(&dome()).expect("test value");
         assert!((base - pos2(20.0, 100.0)).length() < 1e-3);
         assert!((apex - pos2(20.0, 0.0)).length() < 1e-3);
     }
@@ -133,6 +133,6 @@ mod tests {
         move_base(&mut pts, pos2(25.0, 110.0));
         assert!((pts[0] - pos2(5.0, 110.0)).length() < 1e-3);
         assert!((pts[20] - pos2(45.0, 110.0)).length() < 1e-3);
-        assert!((base_point(&pts).unwrap() - pos2(25.0, 110.0)).length() < 1e-3);
+        assert!((base_point(&pts).expect("test value") - pos2(25.0, 110.0)).length() < 1e-3);
     }
 }

@@ -194,12 +194,11 @@ fn tool_input(
         if let Some(p) = latest {
             events.push(PointerEvent::Drag(to_image(p)));
         }
-    } else if response.dragged_by(PointerButton::Primary) {
-        if response.drag_delta() != Vec2::ZERO
-            && let Some(p) = latest
-        {
-            events.push(PointerEvent::Drag(to_image(p)));
-        }
+    } else if response.dragged_by(PointerButton::Primary)
+        && response.drag_delta() != Vec2::ZERO
+        && let Some(p) = latest
+    {
+        events.push(PointerEvent::Drag(to_image(p)));
     }
     if response.drag_stopped_by(PointerButton::Primary)
         && let Some(p) = latest.or(response.interact_pointer_pos())

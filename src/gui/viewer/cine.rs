@@ -190,7 +190,7 @@ mod tests {
         assert_eq!(cine.frame, 1);
         let wait = cine.tick(0.31, &durations, |_| true);
         assert_eq!(cine.frame, 2);
-        assert!(wait.unwrap() > 0.0);
+        assert!(wait.expect("playing") > 0.0);
         // Loop wraps.
         cine.tick(0.42, &durations, |_| true);
         assert_eq!(cine.frame, 0);
