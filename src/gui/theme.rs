@@ -96,6 +96,40 @@ pub fn install(ctx: &egui::Context) {
 mod tests {
     use super::*;
 
+    /// Every non-ASCII character used in the GUI sources must be in the bundled fonts (egui
+    /// panics on missing glyphs in tests, and shows tofu in the app).
+    #[test]
+    fn bundled_fonts_have_every_symbol_we_use() {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        output.textures_delta.clear();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gui");
+        let mut missing = std::collections::BTreeSet::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("read src/gui") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("read source");
+                for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                    for c in line.chars().filter(|c| !c.is_ascii()) {
+                        let ok = ctx.fonts_mut(|f| {
+                            f.has_glyph(&egui::FontId::proportional(12.0), c)
+                                && f.has_glyph(&egui::FontId::monospace(12.0), c)
+                        });
+                        if !ok {
+                            missing.insert(c);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing glyphs: {missing:?}");
+    }
+
     #[test]
     fn overlay_scale_is_clamped_and_finite() {
         assert!((overlay_scale(1.0) - 1.0).abs() < 1e-6);

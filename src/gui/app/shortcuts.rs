@@ -193,7 +193,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         shortcut: key(Key::V),
         action: Action::Tool(DrawKind::LvContour),
-        help: "LV contour (hinge → apex → hinge; axis and disks shown)",
+        help: "LV contour (hinge, apex, hinge; axis and disks shown)",
     },
     Binding {
         shortcut: key(Key::D),

@@ -174,7 +174,7 @@ fn tool_bar_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
             (
                 DrawKind::LvContour,
                 "LV contour",
-                "LV contour: hinge → apex → hinge",
+                "LV contour: hinge, apex, hinge",
             ),
             (
                 DrawKind::DopplerPoint,
@@ -216,7 +216,6 @@ fn tool_bar_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
             out.push(Command::Redo);
         }
         ui.separator();
-        ui.label("Measuring:");
         out.extend(panels::measurements::measurement_picker_ui(
             ui,
             app.active.as_deref(),
@@ -275,7 +274,9 @@ fn canvas_with_tool_ui(
     };
     let labels = drawing_labels(app, &drawings, catalog);
     let placeholder = match (&file, app.library.entries.is_empty()) {
-        (None, true) if app.loading_done() => Some("Open a study: File ▸ Open, or drop files here"),
+        (None, true) if app.loading_done() => {
+            Some("Open a study: File > Open files, or drop files here")
+        }
         (None, _) => Some("Loading…"),
         (Some(_), _) if app.frames().texture(frame).is_none() => {
             if app.frames().error(frame).is_some() {

@@ -15,7 +15,8 @@ pub fn measurement_picker_ui(ui: &mut Ui, active: Option<&str>) -> Vec<Command> 
     let catalog = Catalog::builtin();
     let mut out = Vec::new();
     let shown = active.map_or("—", |id| short_label(catalog.label(id)));
-    egui::ComboBox::from_id_salt("measurement_picker")
+    let label = ui.label("Measuring:");
+    let combo = egui::ComboBox::from_id_salt("measurement_picker")
         .selected_text(shown)
         .width(260.0)
         .height(500.0)
@@ -42,6 +43,7 @@ pub fn measurement_picker_ui(ui: &mut Ui, active: Option<&str>) -> Vec<Command> 
                 }
             }
         });
+    combo.response.labelled_by(label.id);
     out
 }
 
@@ -83,7 +85,7 @@ pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
             if response.clicked() {
                 out.push(Command::SelectDrawing(Some(d.uid.clone())));
             }
-            if ui.small_button("✕").on_hover_text("Delete (Del)").clicked() {
+            if ui.small_button("🗑").on_hover_text("Delete (Del)").clicked() {
                 out.push(Command::DeleteDrawing(d.uid.clone()));
             }
         });
@@ -102,7 +104,7 @@ pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
                 out.push(Command::SelectMeasurement(id.clone()));
             }
             ui.label(RichText::new(format!("{} {unit}", m.value)).monospace());
-            if ui.small_button("✕").on_hover_text("Clear").clicked() {
+            if ui.small_button("🗑").on_hover_text("Clear").clicked() {
                 out.push(Command::SetManual {
                     id: id.clone(),
                     value: None,

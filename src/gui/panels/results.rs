@@ -13,13 +13,13 @@ use crate::gui::theme;
 pub fn results_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
     let mut out = Vec::new();
     ui.horizontal(|ui| {
-        ui.label("Guideline");
+        let label = ui.label("Guideline");
         let title = |id: &str| {
             Rules::builtin()
                 .guideline(id)
                 .map_or(id.to_owned(), |g| g.title.clone())
         };
-        egui::ComboBox::from_id_salt("guideline")
+        let combo = egui::ComboBox::from_id_salt("guideline")
             .selected_text(app.guideline.as_str())
             .show_ui(ui, |ui| {
                 for id in GUIDELINE_IDS {
@@ -32,6 +32,7 @@ pub fn results_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
                     }
                 }
             });
+        combo.response.labelled_by(label.id);
     });
     match &app.results.grade {
         None => {
@@ -79,7 +80,7 @@ fn report_ui(ui: &mut Ui, report: &GradeReport) -> Vec<Command> {
             for c in &report.criteria {
                 let (mark, color) = match c.status {
                     Status::Met => ("✔ met", theme::GOOD),
-                    Status::NotMet => ("✘ not met", theme::NEUTRAL),
+                    Status::NotMet => ("✖ not met", theme::NEUTRAL),
                     Status::NotAvailable => ("— n/a", theme::TEXT_WEAK),
                 };
                 let value = match (&c.rounded, c.unit) {
