@@ -109,7 +109,16 @@ fn main() {
     let mut rows = Vec::new();
     println!(
         "{:<28} {:>6} {:>9} {:>7} {:>9} {:>10} {:>11} {:>7} {:>7} {:>9}",
-        "file", "frames", "size", "native", "open ms", "1st fr ms", "decode fps", "ratio", "stalls", "wait ms"
+        "file",
+        "frames",
+        "size",
+        "native",
+        "open ms",
+        "1st fr ms",
+        "decode fps",
+        "ratio",
+        "stalls",
+        "wait ms"
     );
     for name in LOOPS {
         let path = dir.join(name);

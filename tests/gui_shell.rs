@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use echolab::gui::App;
 use echolab::gui::app::Command;
-use echolab::gui::background::FrameSource;
+use echolab::gui::background::{FrameSource, color_image};
 use echolab::gui::library::{Calibrated, CalibrationError, FileInfo, ImageFile, RegionInfo};
 use echolab::measure::{DrawKind, RegionType, Unit};
 use egui::{Key, Modifiers, Pos2, Rect, pos2};
@@ -25,9 +25,9 @@ impl FrameSource for FakeFile {
     fn frame_count(&self) -> usize {
         self.info.frame_count
     }
-    fn decode_rgb(&self, index: usize) -> Result<([usize; 2], Arc<[u8]>), String> {
+    fn decode_image(&self, index: usize) -> Result<egui::ColorImage, String> {
         let [w, h] = self.info.size;
-        Ok(([w, h], vec![(index * 40) as u8; w * h * 3].into()))
+        color_image([w, h], &vec![(index * 40) as u8; w * h * 3])
     }
 }
 

@@ -32,8 +32,8 @@ pub const THUMBNAIL_WIDTH: usize = 96;
 pub trait FrameSource: Send + Sync + 'static {
     /// Number of frames.
     fn frame_count(&self) -> usize;
-    /// Decodes frame `index` as `([width, height], RGB8 bytes)`.
-    fn decode_rgb(&self, index: usize) -> Result<([usize; 2], Arc<[u8]>), String>;
+    /// Decodes frame `index` to an image ready for a texture.
+    fn decode_image(&self, index: usize) -> Result<ColorImage, String>;
 }
 
 /// An RGB frame as an egui image; checks the buffer length instead of panicking.
@@ -51,9 +51,9 @@ pub fn color_image(size: [usize; 2], rgb: &[u8]) -> Result<ColorImage, String> {
 }
 
 /// A small thumbnail (nearest neighbour, `THUMBNAIL_WIDTH` wide).
-pub fn thumbnail(size: [usize; 2], rgb: &[u8]) -> Option<ColorImage> {
-    let [w, h] = size;
-    if w == 0 || h == 0 || rgb.len() < w * h * 3 {
+pub fn thumbnail(image: &ColorImage) -> Option<ColorImage> {
+    let [w, h] = image.size;
+    if w == 0 || h == 0 || image.pixels.len() < w * h {
         return None;
     }
     let tw = THUMBNAIL_WIDTH.min(w);
@@ -63,9 +63,13 @@ pub fn thumbnail(size: [usize; 2], rgb: &[u8]) -> Option<ColorImage> {
         let y = ty * h / th;
         for tx in 0..tw {
             let x = tx * w / tw;
-            let i = (y * w + x) * 3;
-            let px = rgb.get(i..i + 3)?;
-            pixels.push(Color32::from_rgb(px[0], px[1], px[2]));
+            pixels.push(
+                image
+                    .pixels
+                    .get(y * w + x)
+                    .copied()
+                    .unwrap_or(Color32::BLACK),
+            );
         }
     }
     Some(ColorImage::new([tw, th], pixels))
@@ -207,10 +211,7 @@ fn decode_loop(
             continue;
         }
         let started = Instant::now();
-        let image = w
-            .source
-            .decode_rgb(frame)
-            .and_then(|(size, rgb)| color_image(size, &rgb));
+        let image = w.source.decode_image(frame);
         let decoded = DecodedFrame {
             file: w.file,
             frame,
@@ -352,10 +353,7 @@ fn load_paths<F: ?Sized + FrameSource>(
     for (id, path) in ids {
         match open(&path) {
             Ok(file) => {
-                let thumbnail = match file.decode_rgb(0) {
-                    Ok((size, rgb)) => thumbnail(size, &rgb),
-                    Err(_) => None,
-                };
+                let thumbnail = file.decode_image(0).ok().and_then(|i| thumbnail(&i));
                 send(LoadEvent::Opened {
                     id,
                     file,
@@ -427,11 +425,11 @@ mod tests {
         fn frame_count(&self) -> usize {
             self.frames
         }
-        fn decode_rgb(&self, index: usize) -> Result<([usize; 2], Arc<[u8]>), String> {
+        fn decode_image(&self, index: usize) -> Result<ColorImage, String> {
             if Some(index) == self.fail_frame {
                 return Err("bad frame".to_owned());
             }
-            Ok(([4, 2], vec![index as u8; 24].into()))
+            color_image([4, 2], &[index as u8; 24])
         }
     }
 
@@ -542,9 +540,10 @@ mod tests {
             color_image([2, 2], &[0; 12]).expect("test value").size,
             [2, 2]
         );
-        let big = vec![200u8; 400 * 300 * 3];
-        let t = thumbnail([400, 300], &big).expect("test value");
+        let big = color_image([400, 300], &vec![200u8; 400 * 300 * 3]).expect("test value");
+        let t = thumbnail(&big).expect("test value");
         assert_eq!(t.size, [THUMBNAIL_WIDTH, 72]);
-        assert!(thumbnail([0, 10], &[]).is_none());
+        assert_eq!(t.pixels[0], Color32::from_rgb(200, 200, 200));
+        assert!(thumbnail(&ColorImage::new([0, 10], Vec::new())).is_none());
     }
 }

@@ -115,17 +115,24 @@ pub fn peak_companion(envelope_id: &str, catalog: &Catalog) -> Option<String> {
     fits.next().is_none().then(|| first.id.clone())
 }
 
+/// A GUI image point (pixel `i` spans `[i, i + 1)`, the texture's own coordinates) in the DICOM
+/// convention used by measurements and calibration (pixel `i`'s centre at `i`).
+pub fn dicom_from_gui(p: egui::Pos2) -> [f64; 2] {
+    [f64::from(p.x) - 0.5, f64::from(p.y) - 0.5]
+}
+
+/// The inverse of [`dicom_from_gui`].
+pub fn gui_from_dicom(p: [f64; 2]) -> egui::Pos2 {
+    egui::Pos2::new((p[0] + 0.5) as f32, (p[1] + 0.5) as f32)
+}
+
 fn base_measurement(d: &Drawing, path: Option<String>) -> Measurement {
     Measurement {
         uid: d.uid.clone(),
         catalog_id: d.catalog_id.clone(),
         kind: d.kind,
         frame: Some(d.frame),
-        points_px: d
-            .points
-            .iter()
-            .map(|p| [f64::from(p.x), f64::from(p.y)])
-            .collect(),
+        points_px: d.points.iter().map(|p| dicom_from_gui(*p)).collect(),
         points_phys: Vec::new(),
         region_index: None,
         value: None,
@@ -308,8 +315,6 @@ pub fn format_quantity(q: Quantity) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use egui::{Pos2, Rect, pos2};
 
     use super::*;
@@ -318,7 +323,8 @@ mod tests {
     use crate::gui::library::{FileInfo, RegionInfo};
     use crate::measure::RegionType;
 
-    /// Two regions: a 2D one (0..100 × 0..100 px, 0.05 cm/px) and a CW one below
+    /// Two regions (in GUI pixel coordinates): a 2D one (0..100 × 0..100 px, 0.05 cm/px) and a
+    /// CW one below
     /// (0..100 × 100..200, x 0.01 s/px, y −2 cm/s per px with 0 at row 120).
     struct Fake {
         info: FileInfo,
@@ -329,7 +335,7 @@ mod tests {
         fn frame_count(&self) -> usize {
             1
         }
-        fn decode_rgb(&self, _: usize) -> Result<([usize; 2], Arc<[u8]>), String> {
+        fn decode_image(&self, _: usize) -> Result<egui::ColorImage, String> {
             Err("no pixels".to_owned())
         }
     }
@@ -342,6 +348,8 @@ mod tests {
             &self.regions
         }
         fn calibrate(&self, points: &[[f64; 2]]) -> Result<Calibrated, CalibrationError> {
+            // Back to the GUI's pixel-edge coordinates, which the numbers below use.
+            let points: Vec<[f64; 2]> = points.iter().map(|p| [p[0] + 0.5, p[1] + 0.5]).collect();
             let region = |p: &[f64; 2]| if p[1] < 100.0 { 0 } else { 1 };
             let first = region(points.first().ok_or(CalibrationError::OutsideRegions)?);
             if points.iter().any(|p| region(p) != first) {

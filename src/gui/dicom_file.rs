@@ -1,4 +1,4 @@
-//! [`ImageFile`] over the DICOM module (placeholder until the DICOM API lands).
+//! [`ImageFile`] over the DICOM module (waiting for the DICOM API to land).
 
 use std::path::Path;
 use std::sync::Arc;

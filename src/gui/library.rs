@@ -115,8 +115,9 @@ pub trait ImageFile: FrameSource {
     fn info(&self) -> &FileInfo;
     /// US regions.
     fn regions(&self) -> &[RegionInfo];
-    /// Maps image points (pixels, `[column, row]`) to physical coordinates in the one region
-    /// that contains them all.
+    /// Maps image points to physical coordinates in the one region that contains them all.
+    /// Points are `[column, row]` in the DICOM convention: the centre of pixel `(c, r)` is at
+    /// `(c, r)` (see [`crate::gui::calibrate::dicom_from_gui`]).
     fn calibrate(&self, points_px: &[[f64; 2]]) -> Result<Calibrated, CalibrationError>;
 }
 
