@@ -41,18 +41,29 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     Panel::left("study_list")
         .resizable(true)
         .default_size(LEFT_WIDTH)
-        .min_size(160.0)
+        .size_range(160.0..=360.0)
         .show(ui, |ui| {
-            commands.extend(panels::study_list::study_list_ui(
-                ui,
-                &app.library,
-                app.current_file,
-            ));
+            let studies_height = (ui.available_height() * 0.5).max(120.0);
+            ui.allocate_ui(egui::vec2(ui.available_width(), studies_height), |ui| {
+                commands.extend(panels::study_list::study_list_ui(
+                    ui,
+                    &app.library,
+                    app.current_file,
+                ));
+            });
+            ui.separator();
+            ui.label(RichText::new("Measurements").strong());
+            egui::ScrollArea::vertical()
+                .id_salt("measurement_list")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    commands.extend(panels::measurements::measurements_ui(ui, app));
+                });
         });
     Panel::right("reading")
         .resizable(true)
         .default_size(RIGHT_WIDTH)
-        .min_size(260.0)
+        .size_range(280.0..=480.0)
         .show(ui, |ui| {
             commands.extend(reading_column_ui(ui, app));
         });
@@ -220,30 +231,32 @@ fn tool_bar_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
             ui,
             app.active.as_deref(),
         ));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            panels::results::grade_headline_ui(ui, app);
+        });
     });
     out
 }
 
 fn reading_column_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
     let mut out = Vec::new();
+    let protocol_height = (ui.available_height() * 0.42).max(140.0);
+    ui.add_space(4.0);
+    ui.label(RichText::new("MR protocol").strong());
     egui::ScrollArea::vertical()
+        .id_salt("protocol")
+        .max_height(protocol_height)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            out.extend(panels::guided::guided_ui(ui, app));
+        });
+    ui.separator();
+    ui.label(RichText::new("Results").strong());
+    egui::ScrollArea::vertical()
+        .id_salt("results")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            egui::CollapsingHeader::new(RichText::new("MR protocol").strong())
-                .default_open(true)
-                .show(ui, |ui| {
-                    out.extend(panels::guided::guided_ui(ui, app));
-                });
-            egui::CollapsingHeader::new(RichText::new("Measurements").strong())
-                .default_open(true)
-                .show(ui, |ui| {
-                    out.extend(panels::measurements::measurements_ui(ui, app));
-                });
-            egui::CollapsingHeader::new(RichText::new("Results").strong())
-                .default_open(true)
-                .show(ui, |ui| {
-                    out.extend(panels::results::results_ui(ui, app));
-                });
+            out.extend(panels::results::results_ui(ui, app));
         });
     out
 }
@@ -273,12 +286,12 @@ fn canvas_with_tool_ui(
         None => Vec::new(),
     };
     let labels = drawing_labels(app, &drawings, catalog);
-    let placeholder = match (&file, app.library.entries.is_empty()) {
-        (None, true) if app.loading_done() => {
-            Some("Open a study: File > Open files, or drop files here")
+    let placeholder = match &file {
+        None if app.loading_done() => {
+            Some("No image open: File > Open files, or drop files here")
         }
-        (None, _) => Some("Loading…"),
-        (Some(_), _) if app.frames().texture(frame).is_none() => {
+        None => Some("Loading…"),
+        Some(_) if app.frames().texture(frame).is_none() => {
             if app.frames().error(frame).is_some() {
                 None
             } else {
@@ -327,7 +340,7 @@ fn drawing_labels(
 ) -> std::collections::BTreeMap<String, OverlayLabel> {
     let mut labels = std::collections::BTreeMap::new();
     for d in drawings {
-        let name = short_label(catalog.label(&d.catalog_id));
+        let name = compact_label(catalog.label(&d.catalog_id));
         let label = match app.results.reading.results.get(&d.uid) {
             Some(r) => match &r.error {
                 Some(e) => OverlayLabel {
@@ -335,7 +348,7 @@ fn drawing_labels(
                     ok: false,
                 },
                 None => OverlayLabel {
-                    text: std::iter::once(name.to_owned())
+                    text: std::iter::once(name.clone())
                         .chain(
                             r.values
                                 .iter()
@@ -347,7 +360,7 @@ fn drawing_labels(
                 },
             },
             None => OverlayLabel {
-                text: name.to_owned(),
+                text: name,
                 ok: true,
             },
         };
@@ -359,6 +372,25 @@ fn drawing_labels(
 /// A catalog label without its parenthesised detail.
 pub fn short_label(label: &str) -> &str {
     label.split(" (").next().unwrap_or(label).trim()
+}
+
+/// A short label for lists and overlays: no parenthesised detail, common echo abbreviations.
+pub fn compact_label(label: &str) -> String {
+    const ABBREVIATIONS: [(&str, &str); 8] = [
+        ("LV endocardial contour", "LV"),
+        ("apical 4-chamber", "A4C"),
+        ("apical 2-chamber", "A2C"),
+        ("end-diastole", "ED"),
+        ("end-systole", "ES"),
+        ("velocity-time integral", "VTI"),
+        ("vena contracta width", "VC width"),
+        ("Left atrial area", "LA area"),
+    ];
+    let mut text = short_label(label).to_owned();
+    for (long, short) in ABBREVIATIONS {
+        text = text.replace(long, short);
+    }
+    text
 }
 
 fn hud_text(app: &App) -> String {

@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 
 use crate::catalog::Catalog;
 use crate::gui::app::shortcuts::{Action, tooltip};
-use crate::gui::app::ui::short_label;
+use crate::gui::app::ui::compact_label;
 use crate::gui::app::{App, Command};
 use crate::gui::calibrate::format_quantity;
 use crate::gui::theme;
@@ -43,33 +43,37 @@ pub fn guided_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
         };
         let is_active = app.active.as_deref() == Some(step.id.as_str());
         let is_done = app.is_done(&step.id);
-        ui.horizontal(|ui| {
-            let mark = if is_done { "✔" } else { "○" };
-            let color = if is_done {
-                theme::GOOD
-            } else {
-                theme::TEXT_WEAK
-            };
-            ui.colored_label(color, mark);
-            let mut text = RichText::new(short_label(&entry.label));
-            if is_active {
-                text = text.color(theme::ACCENT).strong();
-            }
-            if !step.required {
-                text = text.italics();
-            }
-            let response = ui
-                .selectable_label(is_active, text)
-                .on_hover_text(step_help(entry));
-            if response.clicked() {
-                out.push(Command::SelectMeasurement(step.id.clone()));
-            }
-            if let Some(v) = value_text(app, &step.id) {
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        let value = value_text(app, &step.id);
+        egui::Sides::new().shrink_left().truncate().show(
+            ui,
+            |ui| {
+                let mark = if is_done { "✔" } else { "○" };
+                let color = if is_done {
+                    theme::GOOD
+                } else {
+                    theme::TEXT_WEAK
+                };
+                ui.colored_label(color, mark);
+                let mut text = RichText::new(compact_label(&entry.label));
+                if is_active {
+                    text = text.color(theme::ACCENT).strong();
+                }
+                if !step.required {
+                    text = text.italics();
+                }
+                let response = ui
+                    .add(egui::Button::selectable(is_active, text).truncate())
+                    .on_hover_text(step_help(entry));
+                if response.clicked() {
+                    out.push(Command::SelectMeasurement(step.id.clone()));
+                }
+            },
+            |ui| {
+                if let Some(v) = &value {
                     ui.label(RichText::new(v).monospace().color(theme::TEXT));
-                });
-            }
-        });
+                }
+            },
+        );
         if is_active {
             ui.indent(("step", &step.id), |ui| {
                 out.extend(active_step_ui(ui, app, entry));

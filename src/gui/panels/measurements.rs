@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 
 use crate::catalog::Catalog;
-use crate::gui::app::ui::short_label;
+use crate::gui::app::ui::{compact_label, short_label};
 use crate::gui::app::{App, Command};
 use crate::gui::calibrate::format_quantity;
 use crate::gui::theme;
@@ -77,8 +77,9 @@ pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
             .map(|e| e.name())
             .unwrap_or_default();
         ui.horizontal(|ui| {
-            let label = format!("{}  {}", d.uid, short_label(catalog.label(&d.catalog_id)));
-            let response = ui.selectable_label(selected, label).on_hover_text(format!(
+            let label = format!("{}  {}", d.uid, compact_label(catalog.label(&d.catalog_id)));
+            let response = ui
+                .add(egui::Button::selectable(selected, label).truncate()).on_hover_text(format!(
                 "{file}, frame {} — click to jump there",
                 d.frame + 1
             ));
@@ -97,7 +98,7 @@ pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
         let unit = catalog.unit(id).map_or("", |u| u.display_symbol());
         ui.horizontal(|ui| {
             if ui
-                .selectable_label(false, short_label(catalog.label(id)))
+                .add(egui::Button::selectable(false, compact_label(catalog.label(id))).truncate())
                 .on_hover_text("typed value — click to edit it in the protocol")
                 .clicked()
             {

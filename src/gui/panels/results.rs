@@ -46,6 +46,17 @@ pub fn results_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
     out
 }
 
+/// The grade in one line for the tool bar (always visible).
+pub fn grade_headline_ui(ui: &mut Ui, app: &App) {
+    if let Some(Ok(report)) = &app.results.grade {
+        let mut text = format!("MR {}: {}", app.guideline, report.grade_label);
+        if report.discordant {
+            text.push_str("  ⚠ discordant");
+        }
+        ui.label(RichText::new(text).strong().color(grade_color(report.grade)));
+    }
+}
+
 fn grade_color(grade: Grade) -> egui::Color32 {
     match grade {
         Grade::Severe => theme::ERROR,
