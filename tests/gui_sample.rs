@@ -52,12 +52,7 @@ fn truth(gt: &Value, name: &str) -> Truth {
             .as_array()
             .expect("points")
             .iter()
-            .map(|p| {
-                gui_from_dicom([
-                    p[0].as_f64().expect("x"),
-                    p[1].as_f64().expect("y"),
-                ])
-            })
+            .map(|p| gui_from_dicom([p[0].as_f64().expect("x"), p[1].as_f64().expect("y")]))
             .collect(),
         value: m["value"].as_f64().expect("value"),
         unit,
@@ -78,7 +73,10 @@ fn open_sample() -> Harness<'static, App> {
         if total > 0 && done == total && app.loading_done() && app.current_file.is_some() {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "sample study did not load");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "sample study did not load"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     // Every file opened, none failed.
@@ -112,7 +110,10 @@ fn show(h: &mut Harness<'_, App>, name: &str, frame: usize) {
     }
     let started = Instant::now();
     while !h.state().frame_ready(frame) {
-        assert!(started.elapsed() < Duration::from_secs(60), "frame {frame} of {name} not decoded");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "frame {frame} of {name} not decoded"
+        );
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -121,8 +122,10 @@ fn show(h: &mut Harness<'_, App>, name: &str, frame: usize) {
 }
 
 fn measure_with(h: &mut Harness<'_, App>, id: &str) {
-    h.state_mut()
-        .apply(&egui::Context::default(), Command::SelectMeasurement(id.to_owned()));
+    h.state_mut().apply(
+        &egui::Context::default(),
+        Command::SelectMeasurement(id.to_owned()),
+    );
     h.run_ok();
     assert_eq!(h.state().active.as_deref(), Some(id));
 }
@@ -191,7 +194,10 @@ fn place_caliper(h: &mut Harness<'_, App>, gt: &Value, truth_name: &str, id: &st
     drag(h, a, b);
     let app = h.state();
     let d = app.doc.drawings.last().expect("caliper placed");
-    assert_eq!((d.kind, d.catalog_id.as_str(), d.frame), (DrawKind::Caliper, id, t.frame));
+    assert_eq!(
+        (d.kind, d.catalog_id.as_str(), d.frame),
+        (DrawKind::Caliper, id, t.frame)
+    );
     let got = last_value(h, "length", t.unit);
     assert_close(truth_name, got, &t);
     got
@@ -203,7 +209,11 @@ fn trace(h: &mut Harness<'_, App>, gt: &Value, truth_name: &str, id: &str) -> Tr
     measure_with(h, id);
     let before = h.state().doc.drawings.len();
     click_polygon(h, &t.points);
-    assert_eq!(h.state().doc.drawings.len(), before + 1, "{truth_name} traced");
+    assert_eq!(
+        h.state().doc.drawings.len(),
+        before + 1,
+        "{truth_name} traced"
+    );
     t
 }
 
@@ -213,7 +223,11 @@ fn lvot_caliper_by_drag_matches_ground_truth_and_undo_redo() {
     let mut h = open_sample();
     let got = place_caliper(&mut h, &gt, "lvot_diameter", "lvot_diameter");
     // The value is in the measurement list with its unit.
-    assert!(h.query_all_by_label_contains(&format!("{got:.2} cm")).count() >= 1);
+    assert!(
+        h.query_all_by_label_contains(&format!("{got:.2} cm"))
+            .count()
+            >= 1
+    );
 
     // Undo removes it, redo brings it back.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
@@ -264,7 +278,9 @@ fn grade_panel_shows_the_expected_grade_once_all_mr_measurements_are_in() {
 
     // The aliasing velocity is typed beside the PISA radius.
     measure_with(&mut h, "mr_pisa_radius");
-    let va = gt["derived"]["aliasing_velocity_cm_s"].as_f64().expect("Va");
+    let va = gt["derived"]["aliasing_velocity_cm_s"]
+        .as_f64()
+        .expect("Va");
     let field = h.get_by_label("PISA aliasing velocity");
     field.focus();
     field.type_text(&format!("{va}"));
@@ -272,7 +288,11 @@ fn grade_panel_shows_the_expected_grade_once_all_mr_measurements_are_in() {
     h.key_press(Key::Enter);
     h.run_ok();
     assert_eq!(
-        h.state().doc.manual.get("mr_alias_velocity").map(|m| m.value),
+        h.state()
+            .doc
+            .manual
+            .get("mr_alias_velocity")
+            .map(|m| m.value),
         Some(va)
     );
 
@@ -282,8 +302,8 @@ fn grade_panel_shows_the_expected_grade_once_all_mr_measurements_are_in() {
     trace(&mut h, &gt, "lvot_vti", "lvot_vti");
     h.run_ok();
 
-    let expected = Grade::parse(gt["expected_grade"]["grade"].as_str().expect("grade"))
-        .expect("known grade");
+    let expected =
+        Grade::parse(gt["expected_grade"]["grade"].as_str().expect("grade")).expect("known grade");
     let app = h.state();
     let report = app
         .results
@@ -298,7 +318,10 @@ fn grade_panel_shows_the_expected_grade_once_all_mr_measurements_are_in() {
     assert!((got - eroa).abs() < 0.03, "EROA {got} vs {eroa}");
     let label = report.grade_label.clone();
     // The grade panel shows it.
-    assert!(h.query_all_by_label_contains(&label).count() >= 1, "{label} shown");
+    assert!(
+        h.query_all_by_label_contains(&label).count() >= 1,
+        "{label} shown"
+    );
 
     // A click on a criterion selects the measurement behind it.
     let criterion = h

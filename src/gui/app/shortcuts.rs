@@ -253,10 +253,19 @@ pub fn tooltip(ctx: &egui::Context, text: &str, action: Action) -> String {
     }
 }
 
-/// Reads this frame's key presses and returns the commands they ask for. `placing` is true while
-/// a drawing is in progress (Enter/Esc/Backspace then go to the tool); `tool_active` says whether
-/// Esc should drop the tool.
-pub fn read_keys(ctx: &egui::Context, placing: bool, tool_active: bool) -> Vec<Command> {
+/// What keys mean right now.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeyContext {
+    /// A drawing is in progress: Enter/Esc/Backspace go to the tool.
+    pub placing: bool,
+    /// A canvas tool is down: Esc puts it down.
+    pub tool_active: bool,
+    /// The help overlay is open: Esc closes it.
+    pub help_open: bool,
+}
+
+/// Reads this frame's key presses and returns the commands they ask for.
+pub fn read_keys(ctx: &egui::Context, keys: KeyContext) -> Vec<Command> {
     let text_focus = ctx.egui_wants_keyboard_input();
     let mut actions = Vec::new();
     ctx.input_mut(|input| {
@@ -271,12 +280,17 @@ pub fn read_keys(ctx: &egui::Context, placing: bool, tool_active: bool) -> Vec<C
     });
     actions
         .into_iter()
-        .filter_map(|a| command_for(a, placing, tool_active))
+        .filter_map(|a| command_for(a, keys))
         .collect()
 }
 
 /// The command of an action in the current context.
-pub fn command_for(action: Action, placing: bool, tool_active: bool) -> Option<Command> {
+pub fn command_for(action: Action, keys: KeyContext) -> Option<Command> {
+    let KeyContext {
+        placing,
+        tool_active,
+        help_open,
+    } = keys;
     Some(match action {
         Action::TogglePlay => Command::TogglePlay,
         Action::StepBack => Command::StepFrame(-1),
@@ -300,6 +314,7 @@ pub fn command_for(action: Action, placing: bool, tool_active: bool) -> Option<C
         Action::Open => Command::OpenDialog,
         Action::Help => Command::ToggleHelp,
         Action::Finish => Command::ToolKey(ToolKey::Finish),
+        Action::Cancel if help_open => Command::ToggleHelp,
         Action::Cancel if placing => Command::ToolKey(ToolKey::Cancel),
         Action::Cancel if tool_active => Command::DropTool,
         Action::Cancel => Command::SelectDrawing(None),
@@ -327,16 +342,25 @@ mod tests {
 
     #[test]
     fn context_decides_enter_escape_backspace() {
+        let keys = |placing, tool_active, help_open| KeyContext {
+            placing,
+            tool_active,
+            help_open,
+        };
         assert_eq!(
-            command_for(Action::Cancel, true, true),
+            command_for(Action::Cancel, keys(true, true, false)),
             Some(Command::ToolKey(ToolKey::Cancel))
         );
         assert_eq!(
-            command_for(Action::Cancel, false, true),
+            command_for(Action::Cancel, keys(false, true, false)),
             Some(Command::DropTool)
         );
         assert_eq!(
-            command_for(Action::RemoveLast, false, true),
+            command_for(Action::Cancel, keys(true, true, true)),
+            Some(Command::ToggleHelp)
+        );
+        assert_eq!(
+            command_for(Action::RemoveLast, keys(false, true, false)),
             Some(Command::DeleteSelected)
         );
     }

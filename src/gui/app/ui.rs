@@ -26,8 +26,11 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     let ctx = ui.ctx().clone();
     commands.extend(shortcuts::read_keys(
         &ctx,
-        app.tool.is_placing(),
-        app.canvas_tool().is_some(),
+        shortcuts::KeyContext {
+            placing: app.tool.is_placing(),
+            tool_active: app.canvas_tool().is_some(),
+            help_open: app.show_help,
+        },
     ));
     commands.extend(dropped_files(&ctx));
 
@@ -287,9 +290,7 @@ fn canvas_with_tool_ui(
     };
     let labels = drawing_labels(app, &drawings, catalog);
     let placeholder = match &file {
-        None if app.loading_done() => {
-            Some("No image open: File > Open files, or drop files here")
-        }
+        None if app.loading_done() => Some("No image open: File > Open files, or drop files here"),
         None => Some("Loading…"),
         Some(_) if app.frames().texture(frame).is_none() => {
             if app.frames().error(frame).is_some() {

@@ -79,10 +79,11 @@ pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
         ui.horizontal(|ui| {
             let label = format!("{}  {}", d.uid, compact_label(catalog.label(&d.catalog_id)));
             let response = ui
-                .add(egui::Button::selectable(selected, label).truncate()).on_hover_text(format!(
-                "{file}, frame {} — click to jump there",
-                d.frame + 1
-            ));
+                .add(egui::Button::selectable(selected, label).truncate())
+                .on_hover_text(format!(
+                    "{file}, frame {} — click to jump there",
+                    d.frame + 1
+                ));
             if response.clicked() {
                 out.push(Command::SelectDrawing(Some(d.uid.clone())));
             }

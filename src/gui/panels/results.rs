@@ -53,7 +53,11 @@ pub fn grade_headline_ui(ui: &mut Ui, app: &App) {
         if report.discordant {
             text.push_str("  ⚠ discordant");
         }
-        ui.label(RichText::new(text).strong().color(grade_color(report.grade)));
+        ui.label(
+            RichText::new(text)
+                .strong()
+                .color(grade_color(report.grade)),
+        );
     }
 }
 
