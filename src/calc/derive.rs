@@ -157,6 +157,14 @@ impl<'a> Builder<'a> {
                 format!("{} mL/s / {} cm/s = {} cm²", n(q), n(vmax), n(e)),
                 &["mr_pisa_flow", "mr_vmax"],
             );
+            // The r²/2 shortcut is the PISA formula itself when Va = 40 cm/s and Vmax = 5 m/s;
+            // it is reported only then, as a cross-check.
+            let applies = Hundredths::round(va) == Some(Hundredths(4000))
+                && Hundredths::round(vmax) == Some(Hundredths(50000))
+                && Hundredths::round(alpha) == Some(Hundredths(18000));
+            if !applies {
+                return;
+            }
             let s = f::eroa_simplified(r);
             self.put(
                 "mr_eroa_simplified",

@@ -30,6 +30,19 @@ use crate::measure::Unit;
 pub use derive::derive;
 pub use rounding::{Hundredths, Op, display_2dp};
 
+/// Ids whose graded value is chosen by [`derive`]: an entered value under one of these ids is
+/// graded only when the calculation chose it (it then appears in [`Calculation::derived`] with
+/// method `entered`); consumers must not read these ids from the raw inputs.
+pub const SELECTED_IDS: [&str; 7] = [
+    "mr_eroa",
+    "mr_rvol",
+    "mr_rf",
+    "lv_edv",
+    "lv_esv",
+    "lv_ef",
+    "mr_jet_la_ratio",
+];
+
 /// A validated input value in its catalog (canonical) unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Known {

@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn displays_two_decimals() {
         assert_eq!(display_2dp(75.39822368615503), "75.40");
-        assert_eq!(display_2dp(0.08042477193189871), "0.08");
+        assert_eq!(display_2dp(0.080_424_771_931_898_7), "0.08");
         assert_eq!(display_2dp(-0.004), "0.00");
         assert_eq!(display_2dp(-1.5), "-1.50");
         assert_eq!(display_2dp(f64::INFINITY), "—");

@@ -63,6 +63,9 @@ pub struct CatalogEntry {
     /// Choices of a choice finding.
     #[serde(default)]
     pub choices: Vec<String>,
+    /// Other spellings accepted for choices on input (alias → choice).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, String>,
     /// True for a yes/no finding.
     #[serde(default)]
     pub boolean: bool,
@@ -81,6 +84,21 @@ impl CatalogEntry {
     /// True for qualitative findings (choices or yes/no).
     pub fn is_finding(&self) -> bool {
         self.kind == DrawKind::Finding
+    }
+
+    /// The catalog choice an answer stands for: a choice (case-insensitive) or an alias.
+    pub fn resolve_choice(&self, answer: &str) -> Option<&str> {
+        let a = answer.trim();
+        self.choices
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(a))
+            .or_else(|| {
+                self.aliases
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(a))
+                    .map(|(_, v)| v)
+            })
+            .map(String::as_str)
     }
 
     /// The finding's answer type, or None for numeric measurements.
@@ -165,7 +183,7 @@ impl Catalog {
                 return Err(CatalogError::Invalid(format!("duplicate id `{}`", e.id)));
             }
             if e.is_finding() {
-                if e.boolean == !e.choices.is_empty() {
+                if e.boolean != e.choices.is_empty() {
                     return Err(CatalogError::Invalid(format!(
                         "finding `{}` needs either `boolean = true` or `choices`",
                         e.id
@@ -181,6 +199,14 @@ impl Catalog {
                 return Err(CatalogError::Invalid(format!(
                     "duplicate derived id `{}`",
                     d.id
+                )));
+            }
+        }
+        for e in &file.entry {
+            if let Some((alias, target)) = e.aliases.iter().find(|(_, t)| !e.choices.contains(t)) {
+                return Err(CatalogError::Invalid(format!(
+                    "`{}`: alias `{alias}` points to `{target}`, which is not a choice",
+                    e.id
                 )));
             }
         }

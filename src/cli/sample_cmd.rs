@@ -1,16 +1,25 @@
-//! `echolab sample` (owned by the sample-study work).
+//! `echolab sample`: regenerates the synthetic sample study (DICOM files, `ground_truth.json`,
+//! `README.md`) into a folder. The output is byte-for-byte reproducible.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 /// Arguments of `echolab sample`.
 #[derive(Debug, clap::Args)]
 pub struct SampleArgs {
-    /// Output folder.
+    /// Output folder (created if missing; existing sample files are replaced).
     #[arg(long, default_value = "sample_data")]
     pub out: PathBuf,
 }
 
-pub fn run(_a: &SampleArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("sample: not written yet")
+/// Writes every sample file into `--out` and lists them with their sizes.
+pub fn run(a: &SampleArgs) -> anyhow::Result<ExitCode> {
+    let written = crate::sample::write_study(&a.out)
+        .with_context(|| format!("generating the sample study into {}", a.out.display()))?;
+    for (path, size) in &written {
+        println!("{size:>9}  {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -53,6 +53,9 @@ pub(crate) fn facts(
 ) -> Facts {
     let mut values = BTreeMap::new();
     for (id, k) in &validated.calc.values {
+        if calc::SELECTED_IDS.contains(&id.as_str()) {
+            continue; // graded only through the calculation's choice
+        }
         let mut sources = vec![id.clone()];
         sources.extend(k.sources.iter().cloned());
         values.insert(
@@ -379,7 +382,7 @@ pub(crate) fn run(
     let eligibility = protocol.map(|p| p.evaluate(&facts));
     Ok(GradeReport {
         grade,
-        grade_label: grade.label().to_owned(),
+        grade_label: guideline.label(grade).to_owned(),
         discordant,
         reason,
         basis: basis.to_owned(),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::GradeError;
 use crate::calc::{CalcInput, Known, Warning};
-use crate::catalog::{Catalog, FindingKind};
+use crate::catalog::{Catalog, CatalogEntry, FindingKind};
 use crate::measure::{DrawKind, FindingValue, Unit};
 
 /// One numeric input value.
@@ -75,17 +75,16 @@ pub(crate) struct Validated {
 }
 
 fn normalize_finding(
-    id: &str,
-    kind: &FindingKind,
+    entry: &CatalogEntry,
     value: &FindingValue,
 ) -> Result<FindingValue, GradeError> {
     let bad = |expected: String| GradeError::BadFinding {
-        id: id.to_owned(),
+        id: entry.id.clone(),
         value: value.to_string(),
         expected,
     };
-    match kind {
-        FindingKind::Boolean => match value {
+    match entry.finding_kind() {
+        Some(FindingKind::Boolean) => match value {
             FindingValue::Bool(b) => Ok(FindingValue::Bool(*b)),
             FindingValue::Choice(c) => match c.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" => Ok(FindingValue::Bool(true)),
@@ -94,14 +93,24 @@ fn normalize_finding(
             },
             FindingValue::Number(_) => Err(bad("true or false".to_owned())),
         },
-        FindingKind::Choice(choices) => match value {
-            FindingValue::Choice(c) => choices
-                .iter()
-                .find(|k| k.eq_ignore_ascii_case(c.trim()))
-                .map(|k| FindingValue::Choice(k.clone()))
-                .ok_or_else(|| bad(format!("one of {}", choices.join(", ")))),
-            _ => Err(bad(format!("one of {}", choices.join(", ")))),
-        },
+        Some(FindingKind::Choice(choices)) => {
+            let text = match value {
+                FindingValue::Choice(c) => Some(c.clone()),
+                // Integral numbers may name a choice through an alias (NYHA 3 → "III").
+                FindingValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e6 => {
+                    Some(format!("{}", *n as i64))
+                }
+                _ => None,
+            };
+            text.as_deref()
+                .and_then(|t| entry.resolve_choice(t))
+                .map(|c| FindingValue::Choice(c.to_owned()))
+                .ok_or_else(|| bad(format!("one of {}", choices.join(", "))))
+        }
+        None => Err(GradeError::WrongSection {
+            id: entry.id.clone(),
+            problem: "is a numeric measurement: give it under `values`".to_owned(),
+        }),
     }
 }
 
@@ -182,24 +191,12 @@ impl GradeInput {
             }
         }
         for (id, value) in &self.findings {
-            let kind = catalog
-                .get(id)
-                .and_then(|e| e.finding_kind())
-                .ok_or_else(|| {
-                    if catalog.get(id).is_some() {
-                        GradeError::WrongSection {
-                            id: id.clone(),
-                            problem: "is a numeric measurement: give it under `values`".to_owned(),
-                        }
-                    } else {
-                        GradeError::UnknownId {
-                            id: id.clone(),
-                            section: "findings",
-                        }
-                    }
-                })?;
+            let entry = catalog.get(id).ok_or_else(|| GradeError::UnknownId {
+                id: id.clone(),
+                section: "findings",
+            })?;
             out.findings
-                .insert(id.clone(), normalize_finding(id, &kind, value)?);
+                .insert(id.clone(), normalize_finding(entry, value)?);
         }
         for (id, contour) in &self.contours {
             match catalog.get(id) {

@@ -45,6 +45,10 @@ pub const BUILTIN_GUIDELINES: [(&str, &str); 5] = [
     ),
 ];
 
+fn normalize_id(id: &str) -> String {
+    id.trim().to_ascii_lowercase().replace('-', "_")
+}
+
 /// A set of rule sets (guidelines and protocols) over one catalog.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -144,9 +148,15 @@ impl Rules {
         &self.catalog
     }
 
-    /// The guideline with `id`.
+    /// The guideline with `id` (exact, else case-insensitive with `-` read as `_`).
     pub fn guideline(&self, id: &str) -> Option<&Guideline> {
-        self.guidelines.get(id)
+        self.guidelines.get(id).or_else(|| {
+            let norm = normalize_id(id);
+            self.guidelines
+                .iter()
+                .find(|(k, _)| normalize_id(k) == norm)
+                .map(|(_, g)| g)
+        })
     }
 
     /// Ids of every loaded guideline.
@@ -154,9 +164,15 @@ impl Rules {
         self.guidelines.keys().map(String::as_str).collect()
     }
 
-    /// The protocol with `id`.
+    /// The protocol with `id` (exact, else case-insensitive with `-` read as `_`).
     pub fn protocol(&self, id: &str) -> Option<&Protocol> {
-        self.protocols.get(id)
+        self.protocols.get(id).or_else(|| {
+            let norm = normalize_id(id);
+            self.protocols
+                .iter()
+                .find(|(k, _)| normalize_id(k) == norm)
+                .map(|(_, p)| p)
+        })
     }
 
     /// Ids of every loaded protocol.
@@ -182,5 +198,24 @@ impl Rules {
             })
             .transpose()?;
         engine::run(&self.catalog, guideline, input, protocol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_rule_set_loads() {
+        let rules = Rules::try_builtin().expect("built-in rule sets are valid");
+        for id in GUIDELINE_IDS {
+            let g = rules.guideline(id).expect(id);
+            assert_eq!(g.id, id);
+            assert!(!g.version.is_empty());
+        }
+        assert!(rules.guideline("ACC-AHA-2020").is_some());
+        assert!(rules.protocol("ptma").is_some());
+        assert!(rules.protocol("cs_annuloplasty_rct").is_some());
+        assert_eq!(rules.guideline_ids().len(), GUIDELINE_IDS.len());
     }
 }

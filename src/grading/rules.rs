@@ -125,6 +125,8 @@ struct GuidelineFile {
     options: BTreeMap<String, OptionSpec>,
     #[serde(default)]
     outputs: OutputsSpec,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
     quantitative: Vec<QuantitativeSpec>,
     #[serde(default)]
     sign: Vec<SignSpec>,
@@ -211,10 +213,21 @@ pub struct Guideline {
     pub esc_severe: bool,
     /// ACC/AHA stage hint by grade, if emitted.
     pub acc_aha_stage: Option<BTreeMap<Grade, String>>,
+    /// Report labels by grade (defaults to [`Grade::label`]).
+    pub labels: BTreeMap<Grade, String>,
     /// Quantitative parameters.
     pub quantitative: Vec<Quantitative>,
     /// Signs.
     pub signs: Vec<Sign>,
+}
+
+impl Guideline {
+    /// The report label of `grade` under this rule set.
+    pub fn label(&self, grade: Grade) -> &str {
+        self.labels
+            .get(&grade)
+            .map_or_else(|| grade.label(), String::as_str)
+    }
 }
 
 impl Guideline {
@@ -349,6 +362,11 @@ impl Guideline {
                 Some(out)
             }
         };
+        let mut labels = BTreeMap::new();
+        for (k, v) in &file.labels {
+            let g = Grade::parse(k).ok_or_else(|| err(format!("labels: unknown grade `{k}`")))?;
+            labels.insert(g, v.clone());
+        }
         Ok(Guideline {
             id: file.id,
             rule_set: file.rule_set,
@@ -373,6 +391,7 @@ impl Guideline {
                 .collect(),
             esc_severe: file.outputs.esc_severe,
             acc_aha_stage,
+            labels,
             quantitative,
             signs,
         })

@@ -199,6 +199,35 @@ pub fn biplane_disks_volume(
     })
 }
 
+/// LV volumes and EF from the four apical contours by the biplane method of disks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LvVolumes {
+    /// End-diastolic volume (mL).
+    pub edv: DiskVolume,
+    /// End-systolic volume (mL).
+    pub esv: DiskVolume,
+    /// Ejection fraction (%), None when EDV is not positive.
+    pub ef_percent: Option<f64>,
+}
+
+/// Biplane EDV, ESV and EF from the A4C and A2C contours at end-diastole and end-systole.
+pub fn biplane_lv_volumes(
+    a4c_ed: &[[f64; 2]],
+    a2c_ed: &[[f64; 2]],
+    a4c_es: &[[f64; 2]],
+    a2c_es: &[[f64; 2]],
+) -> Result<LvVolumes, GeometryError> {
+    let edv = biplane_disks_volume(a4c_ed, a2c_ed)?;
+    let esv = biplane_disks_volume(a4c_es, a2c_es)?;
+    let ef_percent =
+        (edv.volume_ml > 0.0).then(|| (edv.volume_ml - esv.volume_ml) / edv.volume_ml * 100.0);
+    Ok(LvVolumes {
+        edv,
+        esv,
+        ef_percent,
+    })
+}
+
 /// Single-plane method of disks: `V = π/4 · Σ aᵢ² · L/20`.
 pub fn single_plane_disks_volume(contour: &[[f64; 2]]) -> Result<DiskVolume, GeometryError> {
     let (axis, d) = disk_diameters(contour)?;
