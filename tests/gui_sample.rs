@@ -99,6 +99,8 @@ fn file_id(h: &Harness<'_, App>, name: &str) -> FileId {
 /// Clicks the file in the study list, goes to `frame` and waits until it is decoded.
 fn show(h: &mut Harness<'_, App>, name: &str, frame: usize) {
     let id = file_id(h, name);
+    h.get_by_label(name).scroll_to_me();
+    h.run_ok();
     h.get_by_label(name).click();
     h.run_ok();
     assert_eq!(h.state().current_file, Some(id), "clicking {name} shows it");
