@@ -1,1 +1,70 @@
-//! dicom (to be written).
+//! Opening echo DICOM files: lazy frame decoding, photometric conversion, cine timing and
+//! US-region calibration. No egui here; the GUI and the CLI both call this module.
+//!
+//! # Use
+//!
+//! ```no_run
+//! use echolab::dicom::{DicomFile, ImagePoint};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = DicomFile::open("loop.dcm")?;          // header + frame index, no decoding
+//! let n = file.frame_count();
+//! let first = file.frame_rgb(0)?;                    // Arc<RgbFrame>, RGB8, cached (LRU by bytes)
+//! assert_eq!(first.rgb.len(), (first.width * first.height * 3) as usize);
+//! let times_ms = &file.timing().frame_times_ms;      // one per frame, first 0
+//! let assumed = file.timing().is_assumed();          // true: "unknown, assumed 30 fps"
+//! let cal = file.calibration();                      // US regions (empty = uncalibrated)
+//! let d_cm = cal.physical_distance(ImagePoint::new(100.0, 120.0), ImagePoint::new(180.0, 240.0))?;
+//! let probe = cal.probe(ImagePoint::new(300.0, 650.0))?; // region, data type, x/y {value, unit}
+//! let all = file.decode_all_parallel()?;             // every frame on all cores
+//! # let _ = (n, times_ms, assumed, d_cm, probe, all); Ok(()) }
+//! ```
+//!
+//! * [`DicomFile`] — `open(path)`, `from_bytes(&[u8])`, `header()`, `frame_count()`,
+//!   `frame_rgb(i)`, `frame_samples(i)` (reference form), `decode_all_parallel()`,
+//!   `timing()`, `calibration()`, `set_cache_capacity(bytes)`. `Send + Sync`.
+//! * [`Header`] — UIDs, patient ID/name, study date, modality, manufacturer, series
+//!   description, rows/columns/frames, samples, bits, [`Photometric`], planar configuration.
+//! * [`Timing`] — `frame_times_ms`, [`TimingSource`] (`Assumed { fps }` when unknown),
+//!   `heart_rate_bpm`, `r_wave_frames`, `frame_at(time_ms)`.
+//! * [`Calibration`] — `regions: Vec<UsRegion>`, `region_at(p)`, `probe(p)`,
+//!   `physical_point(p)`, `physical_distance(a, b)` (cm), `area_scale_cm2_per_px2(p)`,
+//!   `polygon_area_cm2(points)`, `velocity_cm_s(p)`, `time_s(p)`, `time_interval_s(a, b)`;
+//!   errors are [`CalibrationError`] with a reason ("points span two regions (0 and 1)",
+//!   "no calibrated region at (x, y)", "region 1 units are hz, not velocity (cm/s)").
+//! * Errors opening/decoding are [`DicomError`]; nothing here panics on bad input.
+//!
+//! Decoding, one frame at a time: native data (LE, BE, deflated) and RLE by our own code,
+//! lossy JPEG by jpeg-decoder, JPEG lossless / JPEG-LS / JPEG 2000 / JPEG XL through the
+//! dicom-rs registry adapters. Colour conversion (YBR_FULL with pydicom's float math,
+//! planar configuration, YBR_FULL_422 replication, palettes) is ours: lossless files match
+//! pydicom bit for bit.
+
+mod attrs;
+mod cache;
+mod codec;
+mod color;
+mod error;
+mod file;
+mod frames;
+mod header;
+mod palette;
+mod pixels;
+mod regions;
+mod rle;
+mod timing;
+mod units;
+
+pub use cache::DEFAULT_CACHE_BYTES;
+pub use error::{DicomError, Result};
+pub use file::DicomFile;
+pub use frames::{FrameDigest, FrameSamples, RgbFrame};
+pub use header::{Header, Photometric};
+pub use palette::Palette;
+pub use regions::{
+    Calibration, CalibrationError, ImagePoint, PhysicalValue, ProbeResult, UsRegion,
+};
+pub use timing::{ASSUMED_FPS, Timing, TimingSource};
+pub use units::{
+    DopplerScale, PhysicalUnit, RegionDataType, RegionFlags, Scrolling, SpatialFormat,
+};

@@ -1,0 +1,242 @@
+//! [`DicomFile`]: one opened DICOM file — header, timing, calibration, and lazily
+//! decoded, cached frames.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use dicom_core::VR;
+use dicom_dictionary_std::tags;
+use dicom_encoding::transfer_syntax::TransferSyntaxIndex as _;
+use dicom_object::{InMemDicomObject, OpenFileOptions, file::ReadPreamble};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+use rayon::prelude::*;
+
+use super::cache::{DEFAULT_CACHE_BYTES, FrameCache};
+use super::codec::{self, Syntax};
+use super::color::{self, SampleFormat};
+use super::error::{DicomError, Result};
+use super::frames::{FrameSamples, RgbFrame};
+use super::header::{Header, Photometric};
+use super::palette::Palette;
+use super::pixels::PixelStore;
+use super::regions::Calibration;
+use super::timing::Timing;
+
+/// Implicit VR Little Endian, assumed for a bare data set whose first element has no VR.
+const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
+/// Explicit VR Little Endian.
+const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
+
+/// One opened DICOM file. Opening parses the header and indexes the frames; frames are
+/// decoded on demand and kept in a bounded LRU cache. `Send + Sync`: share it in an
+/// `Arc` and decode ahead from a background thread.
+#[derive(Debug)]
+pub struct DicomFile {
+    header: Header,
+    timing: Timing,
+    calibration: Calibration,
+    palette: Option<Palette>,
+    pixels: PixelStore,
+    syntax: Syntax,
+    cache: FrameCache,
+}
+
+impl DicomFile {
+    /// Opens a file from disk (with or without the 128-byte preamble and meta group).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let bytes = std::fs::read(path.as_ref())?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Opens a file held in memory (tests, fuzzing, network).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (mut obj, transfer_syntax_uid) = parse(bytes)?;
+        let header = Header::from_dataset(&obj, &transfer_syntax_uid)?;
+        let timing = Timing::from_dataset(&obj, header.frames);
+        let calibration = Calibration::from_dataset(&obj);
+        let palette = if header.photometric == Photometric::PaletteColor {
+            Some(Palette::from_dataset(&obj)?)
+        } else {
+            None
+        };
+        let extended_offsets = obj
+            .get(tags::EXTENDED_OFFSET_TABLE)
+            .and_then(|e| e.to_multi_int::<u64>().ok());
+        let pixel_data = obj.take(tags::PIXEL_DATA).ok_or(DicomError::NoPixelData)?;
+        let pixels = PixelStore::new(pixel_data.into_value(), &header, extended_offsets)?;
+        let syntax = Syntax::classify(&transfer_syntax_uid, pixels.is_encapsulated());
+        if syntax != Syntax::Native && !pixels.is_encapsulated() {
+            return Err(DicomError::InvalidAttribute {
+                name: "PixelData",
+                reason: format!(
+                    "transfer syntax {transfer_syntax_uid} needs encapsulated pixel data"
+                ),
+            });
+        }
+        Ok(Self {
+            header,
+            timing,
+            calibration,
+            palette,
+            pixels,
+            syntax,
+            cache: FrameCache::new(DEFAULT_CACHE_BYTES),
+        })
+    }
+
+    /// Header facts (identity, image pixel module, descriptive fields).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Number of frames (≥ 1).
+    pub fn frame_count(&self) -> u32 {
+        self.header.frames
+    }
+
+    /// Frame times and cardiac timing.
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
+    /// US region calibration (empty when the file is uncalibrated).
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+
+    /// Human name of the transfer syntax (e.g. "JPEG Baseline (Process 1)").
+    pub fn transfer_syntax_name(&self) -> String {
+        TransferSyntaxRegistry
+            .get(&self.header.transfer_syntax_uid)
+            .map_or_else(|| "unknown".to_owned(), |ts| ts.name().to_owned())
+    }
+
+    /// True when the transfer syntax is lossy (decoded samples may differ from the source).
+    pub fn is_lossy(&self) -> bool {
+        Syntax::is_lossy(&self.header.transfer_syntax_uid) || self.header.lossy_compressed
+    }
+
+    /// Changes the decoded-frame cache capacity (bytes of RGB data).
+    pub fn set_cache_capacity(&self, bytes: usize) {
+        self.cache.set_capacity(bytes);
+    }
+
+    /// Bytes and frames currently cached.
+    pub fn cache_usage(&self) -> (usize, usize) {
+        self.cache.usage()
+    }
+
+    /// Display frame `index` (RGB8), from the cache or decoded now.
+    pub fn frame_rgb(&self, index: u32) -> Result<Arc<RgbFrame>> {
+        if let Some(frame) = self.cache.get(index) {
+            return Ok(frame);
+        }
+        let samples = self.frame_samples(index)?;
+        let frame = Arc::new(RgbFrame {
+            width: samples.width,
+            height: samples.height,
+            rgb: color::display_rgb(samples.channels, samples.data, &self.header.photometric),
+        });
+        self.cache.insert(index, Arc::clone(&frame));
+        Ok(frame)
+    }
+
+    /// Frame `index` as reference samples (what `echolab frames` hashes). Not cached.
+    pub fn frame_samples(&self, index: u32) -> Result<FrameSamples> {
+        let count = self.frame_count();
+        if index >= count {
+            return Err(DicomError::FrameOutOfRange { index, count });
+        }
+        let encoded = self
+            .pixels
+            .frame(index)
+            .ok_or(DicomError::FrameOutOfRange { index, count })?;
+        let decode_error = |reason: String| DicomError::Decode {
+            frame: index,
+            reason,
+        };
+        let raw = codec::decode_frame(&self.header, self.syntax, &encoded).map_err(decode_error)?;
+        let format = SampleFormat {
+            bits_stored: self.header.bits_stored,
+            signed: self.header.pixel_representation == 1,
+        };
+        let (channels, data) =
+            color::reference_samples(raw, format, self.palette.as_ref()).map_err(decode_error)?;
+        let expected = self.header.pixels_per_frame() * usize::from(channels);
+        if data.len() != expected {
+            return Err(decode_error(format!(
+                "decoded {} samples, expected {expected}",
+                data.len()
+            )));
+        }
+        Ok(FrameSamples {
+            width: u32::from(self.header.columns),
+            height: u32::from(self.header.rows),
+            channels,
+            data,
+        })
+    }
+
+    /// Decodes every frame on all cores (rayon), in order. Frames also enter the cache.
+    pub fn decode_all_parallel(&self) -> Result<Vec<Arc<RgbFrame>>> {
+        (0..self.frame_count())
+            .into_par_iter()
+            .map(|i| self.frame_rgb(i))
+            .collect()
+    }
+
+    /// Reference samples of every frame on all cores, in order (for `echolab frames`).
+    pub fn samples_all_parallel(&self) -> Result<Vec<FrameSamples>> {
+        (0..self.frame_count())
+            .into_par_iter()
+            .map(|i| self.frame_samples(i))
+            .collect()
+    }
+}
+
+/// Parses a file (preamble + meta, or meta only) or a bare data set (guessing implicit
+/// or explicit VR little endian from the first element).
+fn parse(bytes: &[u8]) -> Result<(InMemDicomObject, String)> {
+    let parse_error = |e: &dyn std::fmt::Display| DicomError::Parse(format!("{e}"));
+    let preamble = if bytes.get(128..132) == Some(b"DICM".as_slice()) {
+        Some(ReadPreamble::Always)
+    } else if bytes.starts_with(b"DICM") {
+        Some(ReadPreamble::Never)
+    } else {
+        None
+    };
+    if let Some(preamble) = preamble {
+        let file = OpenFileOptions::new()
+            .read_preamble(preamble)
+            .from_reader(bytes)
+            .map_err(|e| parse_error(&e))?;
+        let uid = file
+            .meta()
+            .transfer_syntax()
+            .trim_end_matches(['\0', ' '])
+            .to_owned();
+        return Ok((file.into_inner(), uid));
+    }
+    if bytes.len() < 8 {
+        return Err(DicomError::Parse(format!("only {} bytes", bytes.len())));
+    }
+    let explicit = bytes
+        .get(4..6)
+        .and_then(|vr| VR::from_binary([vr[0], vr[1]]))
+        .is_some();
+    let uid = if explicit {
+        EXPLICIT_VR_LE
+    } else {
+        IMPLICIT_VR_LE
+    };
+    let ts = TransferSyntaxRegistry
+        .get(uid)
+        .ok_or_else(|| DicomError::Parse(format!("transfer syntax {uid} unavailable")))?;
+    let obj = InMemDicomObject::read_dataset_with_ts(bytes, ts).map_err(|e| parse_error(&e))?;
+    if obj.get(tags::ROWS).is_none() && obj.get(tags::PIXEL_DATA).is_none() {
+        return Err(DicomError::Parse(
+            "no DICM marker and no image attributes (not a DICOM file?)".to_owned(),
+        ));
+    }
+    Ok((obj, uid.to_owned()))
+}
