@@ -283,7 +283,7 @@ fn grade_panel_shows_the_expected_grade_once_all_mr_measurements_are_in() {
     let va = gt["derived"]["aliasing_velocity_cm_s"]
         .as_f64()
         .expect("Va");
-    let field = h.get_by_label("PISA aliasing velocity");
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "PISA aliasing velocity");
     field.focus();
     field.type_text(&format!("{va}"));
     h.run_ok();
@@ -325,6 +325,20 @@ fn grade_panel_shows_the_expected_grade_once_all_mr_measurements_are_in() {
         "{label} shown"
     );
 
+    // With everything measured the layout still fits 1280×800: the canvas sits between the
+    // study list and the results column, nothing is pushed off-screen.
+    let (canvas, _) = h.state().last_canvas.expect("canvas");
+    let results = h.get_by_label("Results").rect();
+    let studies = h.get_by_label("Studies").rect();
+    assert!(
+        canvas.min.x >= studies.max.x && canvas.max.x <= results.min.x,
+        "{canvas:?}"
+    );
+    assert!(
+        results.max.x <= 1280.0 && canvas.width() > 500.0,
+        "{results:?} {canvas:?}"
+    );
+
     // A click on a criterion selects the measurement behind it.
     let criterion = h
         .state()
@@ -341,6 +355,8 @@ fn grade_panel_shows_the_expected_grade_once_all_mr_measurements_are_in() {
     if let Some(label) = criterion {
         h.state_mut()
             .apply(&egui::Context::default(), Command::SelectDrawing(None));
+        h.get_by_label(&label).scroll_to_me();
+        h.run_ok();
         h.get_by_label(&label).click();
         h.run_ok();
         let app = h.state();

@@ -46,6 +46,7 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
         .default_size(LEFT_WIDTH)
         .size_range(160.0..=360.0)
         .show(ui, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             let studies_height = (ui.available_height() * 0.5).max(120.0);
             ui.allocate_ui(egui::vec2(ui.available_width(), studies_height), |ui| {
                 commands.extend(panels::study_list::study_list_ui(
@@ -68,6 +69,7 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
         .default_size(RIGHT_WIDTH)
         .size_range(280.0..=480.0)
         .show(ui, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             commands.extend(reading_column_ui(ui, app));
         });
     egui::CentralPanel::no_frame().show(ui, |ui| {

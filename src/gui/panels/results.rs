@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::catalog::Catalog;
-use crate::grading::{GUIDELINE_IDS, Grade, GradeReport, Rules, Status};
+use crate::grading::{Criterion, CriterionKind, GUIDELINE_IDS, Grade, GradeReport, Rules, Status};
 use crate::gui::app::{App, Command};
 use crate::gui::theme;
 
@@ -81,84 +81,113 @@ fn report_ui(ui: &mut Ui, report: &GradeReport) -> Vec<Command> {
     if report.discordant {
         ui.colored_label(theme::WARNING, "⚠ discordant findings");
     }
-    ui.label(RichText::new(&report.reason).small());
+    ui.add(egui::Label::new(RichText::new(&report.reason).small()).wrap());
     for w in &report.warnings {
-        ui.colored_label(theme::WARNING, RichText::new(&w.message).small());
+        ui.add(egui::Label::new(RichText::new(&w.message).small().color(theme::WARNING)).wrap());
     }
     ui.add_space(4.0);
-    ui.label(RichText::new("Criteria").strong());
-    egui::Grid::new("criteria")
-        .num_columns(3)
-        .striped(true)
-        .spacing([8.0, 2.0])
-        .show(ui, |ui| {
-            for c in &report.criteria {
-                let (mark, color) = match c.status {
-                    Status::Met => ("✔ met", theme::GOOD),
-                    Status::NotMet => ("✖ not met", theme::NEUTRAL),
-                    Status::NotAvailable => ("— n/a", theme::TEXT_WEAK),
-                };
-                let value = match (&c.rounded, c.unit) {
-                    (Some(r), Some(u)) => format!("{r} {}", u.display_symbol()),
-                    (Some(r), None) => r.clone(),
-                    _ => String::new(),
-                };
-                let source = c.sources.iter().find(|s| !s.is_empty()).cloned();
-                let response = ui.selectable_label(false, &c.label).on_hover_text(format!(
-                    "{} {} — supports {}{}",
-                    c.input.as_deref().unwrap_or(""),
-                    c.threshold,
-                    c.supports.label(),
-                    source
-                        .as_ref()
-                        .map(|s| format!("; from {s} (click to select)"))
-                        .unwrap_or_default()
-                ));
-                if response.clicked()
-                    && let Some(s) = pick_source(c)
-                {
-                    out.push(Command::SelectSource(s));
-                }
-                ui.label(
-                    RichText::new(format!("{value} {}", c.threshold))
-                        .monospace()
-                        .small(),
-                );
-                ui.colored_label(color, mark);
-                ui.end_row();
-            }
-        });
+    let mut kind = None;
+    for c in &report.criteria {
+        if kind != Some(c.kind) {
+            kind = Some(c.kind);
+            ui.add_space(2.0);
+            ui.label(RichText::new(kind_title(c.kind)).strong());
+        }
+        out.extend(criterion_row_ui(ui, c));
+    }
     ui.add_space(4.0);
     ui.label(RichText::new("Derived").strong());
     let catalog = Catalog::builtin();
-    egui::Grid::new("derived")
-        .num_columns(2)
-        .striped(true)
-        .spacing([8.0, 2.0])
-        .show(ui, |ui| {
-            for (id, d) in &report.derived {
-                let response =
-                    ui.selectable_label(false, catalog.label(id))
-                        .on_hover_text(format!(
-                            "{}\n{}\nmethod: {}",
-                            d.formula, d.substituted, d.method
-                        ));
+    for (id, d) in &report.derived {
+        egui::Sides::new().shrink_left().truncate().show(
+            ui,
+            |ui| {
+                let response = ui
+                    .add(egui::Button::selectable(false, catalog.label(id)).truncate())
+                    .on_hover_text(format!(
+                        "{}\n{}\nmethod: {}",
+                        d.formula, d.substituted, d.method
+                    ));
                 if response.clicked()
                     && let Some(s) = d.sources.first().or(d.inputs.first())
                 {
                     out.push(Command::SelectSource(s.clone()));
                 }
+            },
+            |ui| {
                 ui.label(
                     RichText::new(format!("{} {}", d.display, d.unit.display_symbol())).monospace(),
                 );
-                ui.end_row();
+            },
+        );
+    }
+    out
+}
+
+fn kind_title(kind: CriterionKind) -> &'static str {
+    match kind {
+        CriterionKind::Quantitative => "Quantitative criteria",
+        CriterionKind::SpecificSign => "Specific signs",
+        CriterionKind::SupportiveSign => "Supportive signs",
+    }
+}
+
+/// One criterion: met / not met, its label (with the threshold), the value tested.
+fn criterion_row_ui(ui: &mut Ui, c: &Criterion) -> Option<Command> {
+    let (mark, color) = match c.status {
+        Status::Met => ("✔", theme::GOOD),
+        Status::NotMet => ("✖", theme::NEUTRAL),
+        Status::NotAvailable => ("—", theme::TEXT_WEAK),
+    };
+    let value = match (&c.rounded, c.unit) {
+        (Some(r), Some(u)) => format!("{r} {}", u.display_symbol()),
+        (Some(r), None) => r.clone(),
+        _ => "n/a".to_owned(),
+    };
+    let status = match c.status {
+        Status::Met => "met",
+        Status::NotMet => "not met",
+        Status::NotAvailable => "not available",
+    };
+    let mut out = None;
+    egui::Sides::new().shrink_left().truncate().show(
+        ui,
+        |ui| {
+            ui.colored_label(color, mark);
+            let source = pick_source(c);
+            let response = ui
+                .add(egui::Button::selectable(false, &c.label).truncate())
+                .on_hover_text(format!(
+                    "{}: {} {} — {status}; supports {}{}",
+                    c.input.as_deref().unwrap_or("finding"),
+                    value,
+                    c.threshold,
+                    c.supports.label(),
+                    source
+                        .as_ref()
+                        .map(|s| format!("\nfrom {s} (click to select)"))
+                        .unwrap_or_default()
+                ));
+            if response.clicked()
+                && let Some(s) = source
+            {
+                out = Some(Command::SelectSource(s));
             }
-        });
+        },
+        |ui| {
+            ui.label(
+                RichText::new(value.clone())
+                    .monospace()
+                    .small()
+                    .color(color),
+            );
+        },
+    );
     out
 }
 
 /// The measurement behind a criterion: a measurement uid if known, else the input id.
-fn pick_source(c: &crate::grading::Criterion) -> Option<String> {
+fn pick_source(c: &Criterion) -> Option<String> {
     c.sources
         .iter()
         .find(|s| {
