@@ -186,7 +186,22 @@ fn caliper_drag_measures_and_handle_drag_is_one_undo_step() {
 
 #[test]
 fn cine_keys_marks_and_selection_jumps_to_the_drawing_frame() {
-    let mut h = harness(&["a.dcm"]);
+    let mut h = harness(&["a.dcm", "b.dcm"]);
+    // Page Down / Up walk the study list.
+    let first = h.state().current_file;
+    h.key_press(Key::PageDown);
+    h.run_ok();
+    assert_ne!(h.state().current_file, first);
+    h.key_press(Key::PageUp);
+    h.run_ok();
+    assert_eq!(h.state().current_file, first);
+    for _ in 0..200 {
+        if h.state().decoded_frames() == 3 {
+            break;
+        }
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     h.key_press(Key::ArrowRight);
     h.run_ok();
     assert_eq!(h.state().cine.frame, 1);

@@ -22,6 +22,7 @@ impl App {
                 }
             }
             Command::SelectFile(id) => self.show_file(id),
+            Command::StepFile(step) => self.step_file(step),
             Command::TogglePlay => {
                 let playing = !self.cine.playing;
                 self.cine.set_playing(playing && self.frame_count() > 1);
@@ -134,6 +135,31 @@ impl App {
         if let Some(loader) = &self.loader {
             self.library.pending_loads += 1;
             loader.open(paths);
+        }
+    }
+
+    /// Shows the file `step` places away in study-list order (ready files only, wrapping).
+    fn step_file(&mut self, step: i32) {
+        let order: Vec<_> = self
+            .library
+            .grouping()
+            .into_values()
+            .flat_map(|studies| studies.into_values())
+            .flat_map(|series| series.into_values())
+            .flatten()
+            .filter(|id| self.library.file(*id).is_some())
+            .collect();
+        if order.is_empty() {
+            return;
+        }
+        let n = order.len() as i64;
+        let here = self
+            .current_file
+            .and_then(|c| order.iter().position(|id| *id == c))
+            .map_or(-1, |i| i as i64);
+        let next = (here + i64::from(step)).rem_euclid(n) as usize;
+        if let Some(id) = order.get(next) {
+            self.show_file(*id);
         }
     }
 

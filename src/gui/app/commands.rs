@@ -20,6 +20,8 @@ pub enum Command {
     OpenDialog,
     /// Show this file in the viewer.
     SelectFile(FileId),
+    /// Show the next (+1) or previous (−1) opened file, in study-list order.
+    StepFile(i32),
 
     // ------------------------------------------------------------------ cine
     /// Play or pause.

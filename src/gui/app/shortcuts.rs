@@ -49,6 +49,10 @@ pub enum Action {
     Redo,
     /// File ▸ Open.
     Open,
+    /// Next file in the study list.
+    NextFile,
+    /// Previous file in the study list.
+    PreviousFile,
     /// Help overlay.
     Help,
     /// Finish the trace in progress.
@@ -99,6 +103,16 @@ pub const BINDINGS: &[Binding] = &[
         shortcut: cmd(Key::O),
         action: Action::Open,
         help: "Open files or folders",
+    },
+    Binding {
+        shortcut: key(Key::PageDown),
+        action: Action::NextFile,
+        help: "Next file in the study list",
+    },
+    Binding {
+        shortcut: key(Key::PageUp),
+        action: Action::PreviousFile,
+        help: "Previous file in the study list",
     },
     Binding {
         shortcut: key(Key::F1),
@@ -312,6 +326,8 @@ pub fn command_for(action: Action, keys: KeyContext) -> Option<Command> {
         Action::Undo => Command::Undo,
         Action::Redo => Command::Redo,
         Action::Open => Command::OpenDialog,
+        Action::NextFile => Command::StepFile(1),
+        Action::PreviousFile => Command::StepFile(-1),
         Action::Help => Command::ToggleHelp,
         Action::Finish => Command::ToolKey(ToolKey::Finish),
         Action::Cancel if help_open => Command::ToggleHelp,

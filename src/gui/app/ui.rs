@@ -411,8 +411,13 @@ fn hud_text(app: &App) -> String {
         .last_canvas
         .map(|(_, t)| t.scale * 100.0)
         .unwrap_or(100.0);
+    let stalls = if app.cine.stalls > 0 {
+        format!("  waited for decoding {}×", app.cine.stalls)
+    } else {
+        String::new()
+    };
     format!(
-        "frame {}/{}  {:.0} ms  zoom {:.0}%  {}",
+        "frame {}/{}  {:.0} ms  zoom {:.0}%  {}{stalls}",
         app.cine.frame + 1,
         info.frame_count.max(1),
         t_ms,
