@@ -68,6 +68,7 @@ fn open_fake(path: &Path) -> Result<Arc<dyn ImageFile>, String> {
             study: "Echo".to_owned(),
             series_uid: "1.2.3.4".to_owned(),
             series: "1".to_owned(),
+            series_number: Some(1),
             frame_count: 3,
             size: [200, 200],
             frame_durations_s: vec![0.04; 3],

@@ -300,10 +300,17 @@ fn wrong_region(cal: &Calibrated, needs: &str) -> String {
 /// Formats a quantity for display with its unit: velocities in m/s, others in their own unit,
 /// two decimals (one for volumes).
 pub fn format_quantity(q: Quantity) -> String {
+    // Doppler velocities read in m/s; slow ones (aliasing velocity) in cm/s.
     if q.unit.dimension() == Dimension::Velocity
         && let Ok(v) = q.unit.convert(q.value, Unit::MPerS)
+        && v.abs() >= 1.0
     {
         return format!("{v:.2} m/s");
+    }
+    if q.unit.dimension() == Dimension::Velocity
+        && let Ok(v) = q.unit.convert(q.value, Unit::CmPerS)
+    {
+        return format!("{v:.1} cm/s");
     }
     let decimals = if q.unit.dimension() == Dimension::Volume {
         1
@@ -500,6 +507,10 @@ mod tests {
         assert_eq!(
             format_quantity(Quantity::new(450.0, Unit::CmPerS)),
             "4.50 m/s"
+        );
+        assert_eq!(
+            format_quantity(Quantity::new(40.0, Unit::CmPerS)),
+            "40.0 cm/s"
         );
         assert_eq!(format_quantity(Quantity::new(2.0, Unit::Cm)), "2.00 cm");
         assert_eq!(format_quantity(Quantity::new(5.25, Unit::Cm2)), "5.25 cm²");

@@ -73,6 +73,7 @@ fn file_info(file: &DicomFile) -> FileInfo {
         study,
         series_uid: h.series_instance_uid.clone().unwrap_or_default(),
         series,
+        series_number: h.series_number,
         frame_count: n,
         size: [usize::from(h.columns), usize::from(h.rows)],
         frame_durations_s,

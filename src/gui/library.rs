@@ -23,8 +23,10 @@ pub struct FileInfo {
     pub study: String,
     /// Series Instance UID (grouping key).
     pub series_uid: String,
-    /// Series description / number.
+    /// Series number and description.
     pub series: String,
+    /// Series Number, for ordering the list.
+    pub series_number: Option<i64>,
     /// Number of frames.
     pub frame_count: usize,
     /// Image size `[columns, rows]`.
@@ -172,9 +174,19 @@ pub struct Library {
     pub bad_paths: Vec<(PathBuf, String)>,
 }
 
+/// Orders series by number, then UID; carries the label.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SeriesKey {
+    /// Series Number (`i64::MAX` when absent, so unnumbered series come last).
+    pub number: i64,
+    /// Series Instance UID.
+    pub uid: String,
+    /// Label shown.
+    pub label: String,
+}
+
 /// A patient → study → series tree of file ids, sorted for display (BTreeMap order).
-pub type Grouping =
-    BTreeMap<String, BTreeMap<(String, String), BTreeMap<(String, String), Vec<FileId>>>>;
+pub type Grouping = BTreeMap<String, BTreeMap<(String, String), BTreeMap<SeriesKey, Vec<FileId>>>>;
 
 impl Library {
     /// The entry with `id`.
@@ -213,13 +225,21 @@ impl Library {
                     (
                         i.patient.clone(),
                         (i.study_uid.clone(), i.study.clone()),
-                        (i.series_uid.clone(), i.series.clone()),
+                        SeriesKey {
+                            number: i.series_number.unwrap_or(i64::MAX),
+                            uid: i.series_uid.clone(),
+                            label: i.series.clone(),
+                        },
                     )
                 }
                 None => (
                     "(not opened)".to_owned(),
                     (String::new(), String::new()),
-                    (String::new(), String::new()),
+                    SeriesKey {
+                        number: i64::MAX,
+                        uid: String::new(),
+                        label: String::new(),
+                    },
                 ),
             };
             tree.entry(patient)

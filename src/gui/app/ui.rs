@@ -44,7 +44,7 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     Panel::left("study_list")
         .resizable(true)
         .default_size(LEFT_WIDTH)
-        .size_range(160.0..=360.0)
+        .size_range(180.0..=320.0)
         .show(ui, |ui| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             let studies_height = (ui.available_height() * 0.5).max(120.0);
@@ -405,7 +405,7 @@ fn hud_text(app: &App) -> String {
         .frame_durations_s
         .iter()
         .take(app.cine.frame)
-        .sum::<f64>()
+        .fold(0.0, |sum, d| sum + d)
         * 1000.0;
     let zoom = app
         .last_canvas

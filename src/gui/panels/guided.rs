@@ -122,7 +122,7 @@ fn active_step_ui(ui: &mut Ui, app: &App, entry: &crate::catalog::CatalogEntry) 
         DrawKind::ManualEntry => {
             let current = app.doc.manual.get(&entry.id).map(|m| m.value);
             out.extend(manual::manual_value_ui(ui, entry, current));
-            if pisa::is_pisa(&entry.id) {
+            if entry.id == "mr_alias_velocity" {
                 ui.small("Read it from the colour scale of the PISA image.");
             }
         }

@@ -49,15 +49,22 @@ pub fn results_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
 /// The grade in one line for the tool bar (always visible).
 pub fn grade_headline_ui(ui: &mut Ui, app: &App) {
     if let Some(Ok(report)) = &app.results.grade {
-        let mut text = format!("MR {}: {}", app.guideline, report.grade_label);
+        let mut text = format!("MR: {}", report.grade_label);
         if report.discordant {
             text.push_str("  ⚠ discordant");
         }
-        ui.label(
-            RichText::new(text)
-                .strong()
-                .color(grade_color(report.grade)),
-        );
+        ui.add(
+            egui::Label::new(
+                RichText::new(text)
+                    .strong()
+                    .color(grade_color(report.grade)),
+            )
+            .truncate(),
+        )
+        .on_hover_text(format!(
+            "{} under {}",
+            report.grade_label, report.guideline.title
+        ));
     }
 }
 
@@ -72,11 +79,14 @@ fn grade_color(grade: Grade) -> egui::Color32 {
 
 fn report_ui(ui: &mut Ui, report: &GradeReport) -> Vec<Command> {
     let mut out = Vec::new();
-    ui.label(
-        RichText::new(format!("MR grade: {}", report.grade_label))
-            .size(18.0)
-            .strong()
-            .color(grade_color(report.grade)),
+    ui.add(
+        egui::Label::new(
+            RichText::new(format!("MR grade: {}", report.grade_label))
+                .size(18.0)
+                .strong()
+                .color(grade_color(report.grade)),
+        )
+        .wrap(),
     );
     if report.discordant {
         ui.colored_label(theme::WARNING, "⚠ discordant findings");

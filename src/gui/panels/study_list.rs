@@ -31,34 +31,46 @@ pub fn study_list_ui(ui: &mut Ui, library: &Library, current: Option<FileId>) ->
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for (patient, studies) in library.grouping() {
-                egui::CollapsingHeader::new(RichText::new(format!("👤 {patient}")).strong())
-                    .id_salt(("patient", &patient))
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        for ((study_uid, study), series) in studies {
-                            egui::CollapsingHeader::new(study_title(&study))
-                                .id_salt(("study", &study_uid))
-                                .default_open(true)
-                                .show(ui, |ui| {
-                                    for ((series_uid, series_name), files) in series {
-                                        ui.label(
-                                            RichText::new(series_title(&series_name))
-                                                .small()
-                                                .color(theme::TEXT_WEAK),
-                                        )
-                                        .on_hover_text(series_uid);
-                                        for id in files {
-                                            if let Some(c) = file_row_ui(ui, library, id, current) {
-                                                out.push(c);
-                                            }
+                egui::CollapsingHeader::new(
+                    RichText::new(format!("👤 {}", clip(&patient, 26))).strong(),
+                )
+                .id_salt(("patient", &patient))
+                .default_open(true)
+                .show(ui, |ui| {
+                    for ((study_uid, study), series) in studies {
+                        egui::CollapsingHeader::new(clip(&study_title(&study), 30))
+                            .id_salt(("study", &study_uid))
+                            .default_open(true)
+                            .show(ui, |ui| {
+                                for (key, files) in series {
+                                    ui.label(
+                                        RichText::new(series_title(&key.label))
+                                            .small()
+                                            .color(theme::TEXT_WEAK),
+                                    )
+                                    .on_hover_text(&key.uid);
+                                    for id in files {
+                                        if let Some(c) = file_row_ui(ui, library, id, current) {
+                                            out.push(c);
                                         }
                                     }
-                                });
-                        }
-                    });
+                                }
+                            });
+                    }
+                });
             }
         });
     out
+}
+
+/// `text` cut to `max` characters with an ellipsis (headers do not truncate by themselves).
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    }
 }
 
 fn study_title(study: &str) -> String {

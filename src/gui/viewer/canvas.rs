@@ -91,9 +91,17 @@ pub fn canvas_ui(ui: &mut Ui, v: &CanvasView<'_>, tool: &mut ToolState) -> Canva
             );
         }
     }
+    let mut placed_labels = Vec::new();
     for d in v.drawings {
         let selected = v.selected == Some(d.uid.as_str());
-        overlay::paint_drawing(&painter, &t, d, v.labels.get(&d.uid), selected);
+        overlay::paint_drawing(
+            &painter,
+            &t,
+            d,
+            v.labels.get(&d.uid),
+            selected,
+            &mut placed_labels,
+        );
     }
     let closed = matches!(v.tool_kind, Some(DrawKind::AreaTrace | DrawKind::LvContour));
     overlay::paint_pending(&painter, &t, &tool.pending, closed);

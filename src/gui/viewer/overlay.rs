@@ -19,12 +19,16 @@ pub struct OverlayLabel {
 }
 
 /// Paints one finished drawing.
+///
+/// `placed` holds the screen rectangles of labels already painted; this drawing's label is moved
+/// down until it overlaps none of them, then added.
 pub fn paint_drawing(
     painter: &Painter,
     t: &ScreenFromImage,
     drawing: &Drawing,
     label: Option<&OverlayLabel>,
     selected: bool,
+    placed: &mut Vec<Rect>,
 ) {
     let color = if selected {
         theme::OVERLAY_SELECTED
@@ -61,12 +65,19 @@ pub fn paint_drawing(
         DrawKind::ManualEntry | DrawKind::Finding => {}
     }
     if selected || pts.len() <= 4 {
+        // Traces have many points: small dots, so the outline stays readable.
+        let small = pts.len() > 8;
         for (_, p) in handles(drawing) {
-            paint_handle(painter, t.apply(p), color, t.scale);
+            if small {
+                painter.circle_filled(t.apply(p), 2.0 * theme::overlay_scale(t.scale), color);
+            } else {
+                paint_handle(painter, t.apply(p), color, t.scale);
+            }
         }
     }
     if let Some(label) = label {
-        paint_label(painter, label_anchor(&pts), label, t.scale);
+        let rect = paint_label(painter, label_anchor(&pts), label, t.scale, placed);
+        placed.push(rect);
     }
 }
 
@@ -139,7 +150,13 @@ fn label_anchor(pts: &[Pos2]) -> Pos2 {
     Pos2::new(rect.max.x + 10.0, rect.center().y)
 }
 
-fn paint_label(painter: &Painter, anchor: Pos2, label: &OverlayLabel, zoom: f32) {
+fn paint_label(
+    painter: &Painter,
+    anchor: Pos2,
+    label: &OverlayLabel,
+    zoom: f32,
+    placed: &[Rect],
+) -> Rect {
     let font = FontId::proportional(theme::OVERLAY_FONT_SIZE * theme::overlay_scale(zoom));
     let color = if label.ok {
         theme::TEXT
@@ -154,7 +171,15 @@ fn paint_label(painter: &Painter, anchor: Pos2, label: &OverlayLabel, zoom: f32)
         (clip.max.x - rect.max.x).min(0.0) + (clip.min.x - rect.min.x).max(0.0),
         (clip.max.y - rect.max.y).min(0.0) + (clip.min.y - rect.min.y).max(0.0),
     );
-    let rect = rect.translate(shift);
+    let mut rect = rect.translate(shift);
+    // Step down past labels already painted (a few tries; then accept the overlap).
+    for _ in 0..12 {
+        match placed.iter().find(|r| r.expand(3.0).intersects(rect)) {
+            Some(other) => rect = rect.translate(vec2(0.0, other.max.y + 6.0 - rect.min.y)),
+            None => break,
+        }
+    }
     painter.rect_filled(rect.expand(3.0), 3.0, theme::LABEL_BACKGROUND);
     painter.galley(rect.min, galley, color);
+    rect
 }
