@@ -14,32 +14,38 @@ use crate::measure::DrawKind;
 pub fn measurement_picker_ui(ui: &mut Ui, active: Option<&str>) -> Vec<Command> {
     let catalog = Catalog::builtin();
     let mut out = Vec::new();
-    let shown = active.map_or("—", |id| short_label(catalog.label(id)));
+    let shown = active.map_or_else(|| "—".to_owned(), |id| compact_label(catalog.label(id)));
     let label = ui.label("Measuring:");
     let combo = egui::ComboBox::from_id_salt("measurement_picker")
         .selected_text(shown)
         .width(260.0)
         .height(500.0)
         .show_ui(ui, |ui| {
-            let mut group = "";
+            // Groups in order of first appearance, entries in catalog order within each.
+            let mut groups: Vec<&str> = Vec::new();
             for e in catalog.entries() {
-                if e.kind == DrawKind::Finding {
-                    continue;
+                if e.kind != DrawKind::Finding && !groups.contains(&e.group.as_str()) {
+                    groups.push(&e.group);
                 }
-                if e.group != group {
-                    group = &e.group;
-                    ui.label(
-                        RichText::new(group.to_uppercase())
-                            .small()
-                            .color(theme::TEXT_WEAK),
-                    );
-                }
-                if ui
-                    .selectable_label(active == Some(e.id.as_str()), short_label(&e.label))
-                    .on_hover_text(&e.label)
-                    .clicked()
+            }
+            for group in groups {
+                ui.label(
+                    RichText::new(group.to_uppercase())
+                        .small()
+                        .color(theme::TEXT_WEAK),
+                );
+                for e in catalog
+                    .entries()
+                    .iter()
+                    .filter(|e| e.kind != DrawKind::Finding && e.group == group)
                 {
-                    out.push(Command::SelectMeasurement(e.id.clone()));
+                    if ui
+                        .selectable_label(active == Some(e.id.as_str()), short_label(&e.label))
+                        .on_hover_text(&e.label)
+                        .clicked()
+                    {
+                        out.push(Command::SelectMeasurement(e.id.clone()));
+                    }
                 }
             }
         });

@@ -96,6 +96,7 @@ fn report_ui(ui: &mut Ui, report: &GradeReport) -> Vec<Command> {
         ui.add(egui::Label::new(RichText::new(&w.message).small().color(theme::WARNING)).wrap());
     }
     ui.add_space(4.0);
+    parameters_ui(ui, report);
     let mut kind = None;
     for c in &report.criteria {
         if kind != Some(c.kind) {
@@ -132,6 +133,37 @@ fn report_ui(ui: &mut Ui, report: &GradeReport) -> Vec<Command> {
         );
     }
     out
+}
+
+/// The graded quantitative parameters: value, category and the method the value came from.
+fn parameters_ui(ui: &mut Ui, report: &GradeReport) {
+    if report.parameters.is_empty() {
+        return;
+    }
+    ui.label(RichText::new("Graded parameters").strong());
+    for p in &report.parameters {
+        let category = p.category.map_or("n/a", |c| c.label());
+        let color = p.category.map_or(theme::TEXT_WEAK, grade_color);
+        let value = p.rounded.as_ref().map_or_else(
+            || "n/a".to_owned(),
+            |r| format!("{r} {}", p.unit.display_symbol()),
+        );
+        egui::Sides::new().shrink_left().truncate().show(
+            ui,
+            |ui| {
+                ui.label(&p.label).on_hover_text(format!(
+                    "{} from {}",
+                    p.input,
+                    p.method.as_deref().unwrap_or("—")
+                ));
+            },
+            |ui| {
+                ui.label(RichText::new(category).color(color));
+                ui.label(RichText::new(value).monospace());
+            },
+        );
+    }
+    ui.add_space(4.0);
 }
 
 fn kind_title(kind: CriterionKind) -> &'static str {

@@ -140,6 +140,12 @@ fn file_row_ui(
             .inner
         })
         .inner;
+    // Bring the file shown into view once, when it changes (not every frame: the reader scrolls).
+    let shown_id = egui::Id::unique("study-list-scrolled-to");
+    if selected && ui.data(|d| d.get_temp::<FileId>(shown_id)) != Some(id) {
+        response.scroll_to_me(Some(egui::Align::Center));
+        ui.data_mut(|d| d.insert_temp(shown_id, id));
+    }
     let ready = matches!(entry.state, FileState::Ready(_));
     (response.clicked() && ready).then_some(Command::SelectFile(id))
 }

@@ -165,8 +165,8 @@ fn paint_label(
     };
     let galley = painter.layout_no_wrap(label.text.clone(), font, color);
     let rect = Align2::LEFT_CENTER.anchor_size(anchor, galley.size());
-    // Keep the label on screen.
-    let clip = painter.clip_rect();
+    // Keep the label (and its background margin) on screen.
+    let clip = painter.clip_rect().shrink(4.0);
     let shift = vec2(
         (clip.max.x - rect.max.x).min(0.0) + (clip.min.x - rect.min.x).max(0.0),
         (clip.max.y - rect.max.y).min(0.0) + (clip.min.y - rect.min.y).max(0.0),
