@@ -6,9 +6,10 @@ use super::apical::{ApicalScene, Placement};
 use super::dicom_write::FrameTiming;
 use super::ecg::EcgStrip;
 use super::echo::render_bmode;
+use super::font;
 use super::lv::{ApicalView, CardiacCycle, LvDims, dims_at};
 use super::raster::GrayImage;
-use super::scan::Sector;
+use super::scan::{Sector, depth_mark_pixels};
 
 /// Frames per cine (one R–R interval).
 pub const FRAMES: usize = 32;
@@ -150,9 +151,29 @@ pub fn render(view: ApicalView) -> Vec<GrayImage> {
             };
             let mut img = render_bmode(&lay.sector, &scene, lay.width, lay.height, seed);
             lay.ecg.draw_gray(&mut img, Some(t));
+            annotate(&mut img, view, &lay);
             img
         })
         .collect()
+}
+
+/// Burned-in annotations: view name, heart rate, depth and the depth scale.
+fn annotate(img: &mut GrayImage, view: ApicalView, lay: &CineLayout) {
+    let name = match view {
+        ApicalView::FourChamber => "A4C",
+        ApicalView::TwoChamber => "A2C",
+    };
+    font::draw_gray(img, name, 6, 6, 230);
+    font::draw_gray(img, "ECHOLAB", 6, 16, 150);
+    let right = |t: &str| lay.width as i64 - 6 - font::text_width(t);
+    let hr = format!("HR {HEART_RATE_BPM}");
+    font::draw_gray(img, &hr, right(&hr), 6, 200);
+    let depth = format!("{:.1} CM", lay.sector.depth_cm);
+    font::draw_gray(img, &depth, right(&depth), 16, 200);
+    for (x, y) in depth_mark_pixels(&lay.sector, lay.width) {
+        img.put(x, y, 200);
+    }
+    font::draw_gray(img, "ECG", 6, i64::from(lay.ecg.y0), 150);
 }
 
 #[cfg(test)]

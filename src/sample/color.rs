@@ -9,9 +9,10 @@
 use std::f64::consts::PI;
 
 use super::echo::{Echo, Scene, render_bmode};
+use super::font;
 use super::raster::{GrayImage, Rgb, RgbImage};
 use super::rng::{hash3, speckle};
-use super::scan::Sector;
+use super::scan::{Sector, depth_mark_pixels};
 
 /// Pixel size, cm.
 pub const SPACING_CM: f64 = 0.025;
@@ -276,6 +277,30 @@ pub fn render() -> RgbImage {
         img.put(ox, oy + d, [255, 255, 255]);
     }
     draw_color_bar(&mut img);
+    let white = [230, 230, 230];
+    font::draw_rgb(&mut img, "MR COLOR", 6, 6, white);
+    font::draw_rgb(&mut img, "ECHOLAB", 6, 16, [150, 150, 150]);
+    let (bx0, by0, _, by1) = COLOR_BAR;
+    let top = format!("+{SCALE_TOP_CM_S:.0}");
+    let bottom = format!("-{ALIASING_CM_S:.0}");
+    font::draw_rgb(
+        &mut img,
+        &top,
+        bx0 - 6 - font::text_width(&top),
+        by0 - 3,
+        white,
+    );
+    font::draw_rgb(
+        &mut img,
+        &bottom,
+        bx0 - 6 - font::text_width(&bottom),
+        by1 - 3,
+        white,
+    );
+    font::draw_rgb(&mut img, "CM/S", bx0 - 14, by1 + 6, white);
+    for (x, y) in depth_mark_pixels(&s, SIZE.0) {
+        img.put(x, y, [200, 200, 200]);
+    }
     img
 }
 
@@ -359,16 +384,20 @@ mod tests {
     fn rendered_frame_has_the_pisa_boundary_and_neck_where_stated() {
         let img = render();
         let (ox, oy) = ORIFICE_PX;
-        let inside = img.get(ox, oy - PISA_RADIUS_PX).unwrap();
-        let outside = img.get(ox, oy - PISA_RADIUS_PX - 1).unwrap();
+        let inside = img.get(ox, oy - PISA_RADIUS_PX).expect("test value");
+        let outside = img.get(ox, oy - PISA_RADIUS_PX - 1).expect("test value");
         assert!(inside[0] > 200 && inside[2] == 0, "{inside:?}");
         assert!(outside[2] > 200 && outside[0] == 0, "{outside:?}");
         // Neck: coloured from column 225 to 255 on its middle row, gray just outside.
         let row = oy + NECK_PX / 2;
         let colored = |c: [u8; 3]| c[0] != c[1] || c[1] != c[2];
-        assert!(colored(img.get(ox - VC_HALF_PX, row).unwrap()));
-        assert!(colored(img.get(ox + VC_HALF_PX, row).unwrap()));
-        assert!(!colored(img.get(ox - VC_HALF_PX - 1, row).unwrap()));
-        assert!(!colored(img.get(ox + VC_HALF_PX + 1, row).unwrap()));
+        assert!(colored(img.get(ox - VC_HALF_PX, row).expect("test value")));
+        assert!(colored(img.get(ox + VC_HALF_PX, row).expect("test value")));
+        assert!(!colored(
+            img.get(ox - VC_HALF_PX - 1, row).expect("test value")
+        ));
+        assert!(!colored(
+            img.get(ox + VC_HALF_PX + 1, row).expect("test value")
+        ));
     }
 }

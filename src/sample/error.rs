@@ -20,11 +20,12 @@ pub enum SampleError {
     #[error("serialising the ground truth failed: {0}")]
     Json(#[from] serde_json::Error),
     /// Writing a file failed.
-    #[error("writing {path} failed: {source}")]
+    #[error("writing {path} failed")]
     Io {
         /// The file being written.
         path: PathBuf,
         /// The underlying error.
+        #[source]
         source: std::io::Error,
     },
 }

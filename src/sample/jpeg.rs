@@ -49,14 +49,17 @@ mod tests {
 
     #[test]
     fn baseline_streams_with_expected_components() {
-        let gray = encode_frame(&[128u8; 16 * 8], 16, 8, 1).unwrap();
+        let gray = encode_frame(&[128u8; 16 * 8], 16, 8, 1).expect("test value");
         assert_eq!(&gray[..2], &[0xFF, 0xD8]);
         assert!(has_marker(&gray, 0xC0), "SOF0 = baseline");
         assert!(!has_marker(&gray, 0xC2), "not progressive");
         assert_eq!(gray.len() % 2, 0);
 
-        let rgb = encode_frame(&[200u8; 16 * 8 * 3], 16, 8, 3).unwrap();
-        let sof = rgb.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        let rgb = encode_frame(&[200u8; 16 * 8 * 3], 16, 8, 3).expect("test value");
+        let sof = rgb
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("test value");
         assert_eq!(rgb[sof + 9], 3, "three components");
         assert_eq!(rgb[sof + 11], 0x21, "Y sampled 2x1 = 4:2:2");
         assert_eq!(rgb[sof + 14], 0x11, "Cb not subsampled further");

@@ -282,7 +282,7 @@ pub fn landmarks(view: ApicalView, frame: usize) -> LvLandmarks {
         length_cm: d.length_cm,
         semi_minor_cm: a,
         area_cm2: PI * a * d.length_cm / 2.0,
-        contour_px: lv::contour_view_cm(&d, view, 41)
+        contour_px: lv::contour_view_cm(&d, view, 61)
             .into_iter()
             .map(|(w, along)| to_px(w, along))
             .collect(),

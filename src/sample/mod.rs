@@ -8,6 +8,7 @@ pub mod dicom_write;
 pub mod ecg;
 pub mod echo;
 pub mod error;
+pub mod font;
 pub mod jpeg;
 pub mod lv;
 pub mod measurements;

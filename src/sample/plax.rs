@@ -4,9 +4,10 @@
 //! (2.00 cm) tall. Structures are laid out in image pixels (0.04 cm each).
 
 use super::echo::{Echo, Scene, render_bmode};
+use super::font;
 use super::raster::GrayImage;
 use super::rng::speckle;
-use super::scan::Sector;
+use super::scan::{Sector, depth_mark_pixels};
 
 /// Image size (columns, rows).
 pub const SIZE: (usize, usize) = (472, 362);
@@ -112,8 +113,14 @@ impl PlaxScene {
             if ellipse(x, y, c + 100.0, 235.0, 92.0, 55.0) <= 1.0 {
                 return Echo::tissue(0.2);
             }
-            if y < 292.0 && x < c + 20.0 {
-                return Echo::tissue(0.25); // atrioventricular groove
+            if x < c + 12.0 {
+                // LV inflow below the curtain, down to the posterior annulus and wall.
+                if y < 266.0 {
+                    return Echo::BLOOD;
+                }
+                if y < 292.0 {
+                    return Echo::tissue(wall);
+                }
             }
             if (292.0..302.0).contains(&y) && x < c + 200.0 {
                 return Echo::tissue(0.6);
@@ -141,7 +148,21 @@ impl Scene for PlaxScene {
 /// Renders the PLAX frame.
 pub fn render() -> GrayImage {
     let seed = 0x91A7;
-    render_bmode(&sector(), &PlaxScene { seed }, SIZE.0, SIZE.1, seed)
+    let mut img = render_bmode(&sector(), &PlaxScene { seed }, SIZE.0, SIZE.1, seed);
+    font::draw_gray(&mut img, "PLAX", 6, 6, 230);
+    font::draw_gray(&mut img, "ECHOLAB", 6, 16, 150);
+    let depth = format!("{:.1} CM", sector().depth_cm);
+    font::draw_gray(
+        &mut img,
+        &depth,
+        SIZE.0 as i64 - 6 - font::text_width(&depth),
+        6,
+        200,
+    );
+    for (x, y) in depth_mark_pixels(&sector(), SIZE.0) {
+        img.put(x, y, 200);
+    }
+    img
 }
 
 #[cfg(test)]
@@ -152,7 +173,7 @@ mod tests {
     fn lvot_edges_are_bright_and_lumen_is_dark() {
         assert!((lvot_diameter_cm() - 2.0).abs() < 1e-12);
         let img = render();
-        let col = |y: i64| f64::from(img.get(LVOT_COL, y).unwrap());
+        let col = |y: i64| f64::from(img.get(LVOT_COL, y).expect("test value"));
         let mean = |a: i64, b: i64| (a..=b).map(col).sum::<f64>() / (b - a + 1) as f64;
         let lumen = mean(117, 166);
         assert!(lumen < 15.0, "lumen {lumen}");

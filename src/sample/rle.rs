@@ -173,17 +173,17 @@ mod tests {
                     (rng.next_u64() % 4) as u8
                 };
             }
-            let enc = encode_frame(&px, w, h, s).unwrap();
+            let enc = encode_frame(&px, w, h, s).expect("test value");
             assert_eq!(enc.len() % 2, 0);
             assert_eq!(u32::from_le_bytes([enc[4], enc[5], enc[6], enc[7]]), 64);
-            assert_eq!(decode_frame(&enc, w, h, s).unwrap(), px);
+            assert_eq!(decode_frame(&enc, w, h, s).expect("test value"), px);
         }
     }
 
     #[test]
     fn rows_are_encoded_separately() {
         // Two rows of the same value must give two runs, not one run across the row boundary.
-        let enc = encode_frame(&[5u8; 8], 4, 2, 1).unwrap();
+        let enc = encode_frame(&[5u8; 8], 4, 2, 1).expect("test value");
         assert_eq!(&enc[64..], &[0xFD, 5, 0xFD, 5]);
         assert!(encode_frame(&[0u8; 5], 2, 2, 1).is_err());
     }

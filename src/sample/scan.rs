@@ -89,6 +89,24 @@ impl Sector {
     }
 }
 
+/// Pixels of the depth scale: a short tick every centimetre of depth along the right image edge
+/// (columns `width-6 ..= width-3`), leaving out any pixel inside the sector.
+pub fn depth_mark_pixels(sector: &Sector, width: usize) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let cm_count = sector.depth_cm.floor() as i64;
+    for k in 1..=cm_count {
+        let y = (sector.apex_y_px as f64 + k as f64 / sector.spacing_cm).round() as i64;
+        let len = if k % 5 == 0 { 6 } else { 3 };
+        for x in width as i64 - 3 - len..width as i64 - 3 {
+            let (lat, depth) = sector.cm_from_px(x as f64, y as f64);
+            if sector.weight(lat, depth) <= 0.0 {
+                out.push((x, y));
+            }
+        }
+    }
+    out
+}
+
 fn clamp_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }

@@ -9,6 +9,7 @@ use super::apical::ApicalScene;
 use super::cine::{self, CYCLE};
 use super::ecg::EcgStrip;
 use super::echo::render_bmode;
+use super::font;
 use super::lv::{ApicalView, end_diastole};
 use super::raster::{RgbImage, line_pixels};
 use super::regions::{
@@ -23,7 +24,7 @@ pub const SIZE: (usize, usize) = (600, 480);
 /// Seconds per pixel of the sweep (250 px/s).
 pub const S_PER_PX: f64 = 0.004;
 /// Spectral region rectangle (inclusive).
-pub const SPECTRAL_RECT: (u32, u32, u32, u32) = (20, 144, 579, 423);
+pub const SPECTRAL_RECT: (u32, u32, u32, u32) = (28, 144, 587, 423);
 /// Baseline row relative to the region top.
 pub const BASELINE_REL: i32 = 60;
 /// Time of the first R wave on the strip, s.
@@ -222,14 +223,40 @@ pub fn render(strip: Strip) -> RgbImage {
     };
     let mut v =
         -((f64::from(y1 - y0) - f64::from(BASELINE_REL)) * px_dv / tick_cm_s).floor() * tick_cm_s;
+    let white = [220, 220, 220];
     while v <= f64::from(BASELINE_REL) * px_dv {
         let (_, y) = region.pixel(0.0, v);
+        let y = y.round() as i64;
         let len = if v == 0.0 { 8 } else { 5 };
         for dx in 0..len {
-            img.put(i64::from(x1) + 3 + dx, y.round() as i64, [220, 220, 220]);
+            img.put(i64::from(x1) + 3 + dx, y, white);
         }
+        let label = format!("{v:.0}");
+        font::draw_rgb(
+            &mut img,
+            &label,
+            i64::from(x0) - 3 - font::text_width(&label),
+            y - 3,
+            white,
+        );
         v += tick_cm_s;
     }
+    let (mode, target) = match strip {
+        Strip::CwMr => ("CW", "MV"),
+        Strip::PwLvot => ("PW", "LVOT"),
+    };
+    font::draw_rgb(&mut img, mode, 4, 4, white);
+    font::draw_rgb(&mut img, target, 4, 14, white);
+    font::draw_rgb(&mut img, "ECHOLAB", 4, 24, [150, 150, 150]);
+    let hr = format!("HR {}", cine::HEART_RATE_BPM);
+    font::draw_rgb(
+        &mut img,
+        &hr,
+        SIZE.0 as i64 - 4 - font::text_width(&hr),
+        4,
+        white,
+    );
+    font::draw_rgb(&mut img, "CM/S", 4, i64::from(y0) - 10, white);
     ecg_strip().draw_rgb(&mut img, [40, 220, 80]);
     img
 }
@@ -348,12 +375,12 @@ mod tests {
     fn peak_columns_are_whole_pixels_and_below_the_baseline() {
         let r = spectral_region(Strip::CwMr);
         let (x, y) = r.pixel(MR.first_peak_s, MR.peak_cm_s);
-        assert!((x - 114.0).abs() < 1e-9, "{x}");
+        assert!((x - 122.0).abs() < 1e-9, "{x}");
         assert!((y - 404.0).abs() < 1e-9, "{y}");
         let img = render(Strip::CwMr);
         // Bright just inside the envelope, dark just outside it.
-        assert!(img.get(114, 403).unwrap()[0] > 180);
-        assert!(img.get(114, 407).unwrap()[0] < 80);
+        assert!(img.get(122, 403).expect("test value")[0] > 180);
+        assert!(img.get(122, 407).expect("test value")[0] < 80);
         let ecg = ecg_strip().region();
         let (t, _) = ecg.physical(f64::from(SPECTRAL_RECT.0) + FIRST_R_S / S_PER_PX, 450.0);
         assert!(

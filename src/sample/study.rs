@@ -21,6 +21,8 @@ pub struct SampleFile {
 
 /// Name of the ground-truth file.
 pub const GROUND_TRUTH_FILE: &str = "ground_truth.json";
+/// Name of the `echolab grade` input file.
+pub const GRADE_INPUT_FILE: &str = "grade_input.json";
 /// Name of the README.
 pub const README_FILE: &str = "README.md";
 
@@ -168,6 +170,12 @@ pub fn build_study() -> Result<Vec<SampleFile>, SampleError> {
         measurements: measurements::measurements(),
         lv: measurements::lv_truth(),
         expected_grade: super::truth::ase_2017_grade(&derived),
+        grade_input: super::truth::grade_input(
+            &derived,
+            spectral::INFLOW[0].0,
+            super::lv::EDV_ML,
+            super::lv::ESV_ML,
+        ),
         derived,
     };
     let mut json = serde_json::to_string_pretty(&truth)?;
@@ -175,6 +183,12 @@ pub fn build_study() -> Result<Vec<SampleFile>, SampleError> {
     files.push(SampleFile {
         name: GROUND_TRUTH_FILE.to_owned(),
         bytes: json.into_bytes(),
+    });
+    let mut grade = serde_json::to_string_pretty(&truth.grade_input)?;
+    grade.push('\n');
+    files.push(SampleFile {
+        name: GRADE_INPUT_FILE.to_owned(),
+        bytes: grade.into_bytes(),
     });
     files.push(SampleFile {
         name: README_FILE.to_owned(),

@@ -4,6 +4,7 @@
 //! the LV model per frame with the analytic and biplane-disk volumes; the derived MR quantities
 //! and the expected grade.
 
+use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
 use serde::Serialize;
@@ -34,6 +35,51 @@ pub struct GroundTruth {
     pub derived: Derived,
     /// The expected MR grade.
     pub expected_grade: ExpectedGrade,
+    /// The measured values in the input format of `echolab grade` (also written to
+    /// `grade_input.json`).
+    pub grade_input: GradeInputTruth,
+}
+
+/// A value with its unit, as `echolab grade` reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueWithUnit {
+    /// The value.
+    pub value: f64,
+    /// Its unit (catalog spelling).
+    pub unit: &'static str,
+}
+
+/// Input of `echolab grade`: measured values by catalog id (no findings: the images do not show
+/// the valve morphology or etiology).
+#[derive(Debug, Clone, Serialize)]
+pub struct GradeInputTruth {
+    /// Values by catalog measurement id.
+    pub values: BTreeMap<&'static str, ValueWithUnit>,
+    /// Categorical findings by id (empty).
+    pub findings: BTreeMap<&'static str, &'static str>,
+}
+
+/// The grading input for the derived values.
+pub fn grade_input(d: &Derived, e_velocity_cm_s: f64, edv_ml: f64, esv_ml: f64) -> GradeInputTruth {
+    let v = |value: f64, unit: &'static str| ValueWithUnit { value, unit };
+    let values = BTreeMap::from([
+        ("mr_pisa_radius", v(d.pisa_radius_cm, "cm")),
+        ("mr_alias_velocity", v(d.aliasing_velocity_cm_s, "cm/s")),
+        ("mr_vmax", v(d.mr_vmax_cm_s, "cm/s")),
+        ("mr_vti", v(d.mr_vti_cm, "cm")),
+        ("lvot_diameter", v(d.lvot_diameter_cm, "cm")),
+        ("lvot_vti", v(d.lvot_vti_cm, "cm")),
+        ("mr_vc_width", v(d.vena_contracta_cm, "cm")),
+        ("mr_jet_area", v(d.jet_area_cm2, "cm2")),
+        ("la_area", v(d.la_area_cm2, "cm2")),
+        ("mv_e_velocity", v(e_velocity_cm_s, "cm/s")),
+        ("lv_edv", v(edv_ml, "ml")),
+        ("lv_esv", v(esv_ml, "ml")),
+    ]);
+    GradeInputTruth {
+        values,
+        findings: BTreeMap::new(),
+    }
 }
 
 /// Patient and study identifiers shared by all files.
@@ -178,7 +224,7 @@ pub struct LvLandmarks {
     pub semi_minor_cm: f64,
     /// Cavity area in this plane (half ellipse π·a·L/2), cm².
     pub area_cm2: f64,
-    /// Endocardial contour from hinge via apex to hinge (41 points), closed by the annulus.
+    /// Endocardial contour from hinge via apex to hinge (61 points), closed by the annulus.
     pub contour_px: Vec<[f64; 2]>,
 }
 
