@@ -134,17 +134,6 @@ fn every_decodable_file_matches_the_reference() {
     );
 }
 
-fn catalog_entry(name: &str) -> Value {
-    let catalog = json("catalog.json");
-    catalog["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["file"] == name)
-        .cloned()
-        .unwrap_or_else(|| panic!("{name} not in catalog.json"))
-}
-
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * (1.0 + b.abs())
 }

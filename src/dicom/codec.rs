@@ -81,12 +81,20 @@ impl Syntax {
     }
 }
 
-/// Decodes the encoded bytes of one frame.
+/// Decodes the encoded bytes of one frame. A panic inside a third-party codec on hostile
+/// data becomes an error.
 pub(crate) fn decode_frame(
     header: &Header,
     syntax: Syntax,
     encoded: &[u8],
 ) -> Result<RawFrame, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_frame_inner(header, syntax, encoded)
+    }))
+    .unwrap_or_else(|_| Err("the codec failed on corrupt data".to_owned()))
+}
+
+fn decode_frame_inner(header: &Header, syntax: Syntax, encoded: &[u8]) -> Result<RawFrame, String> {
     let rows = usize::from(header.rows);
     let columns = usize::from(header.columns);
     let pixels = rows * columns;

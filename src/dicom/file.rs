@@ -52,6 +52,12 @@ impl DicomFile {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (mut obj, transfer_syntax_uid) = parse(bytes)?;
         let header = Header::from_dataset(&obj, &transfer_syntax_uid)?;
+        // The pixel data first: it proves the frame count before anything sized by it.
+        let extended_offsets = obj
+            .get(tags::EXTENDED_OFFSET_TABLE)
+            .and_then(|e| e.to_multi_int::<u64>().ok());
+        let pixel_data = obj.take(tags::PIXEL_DATA).ok_or(DicomError::NoPixelData)?;
+        let pixels = PixelStore::new(pixel_data.into_value(), &header, extended_offsets)?;
         let timing = Timing::from_dataset(&obj, header.frames);
         let calibration = Calibration::from_dataset(&obj);
         let palette = if header.photometric == Photometric::PaletteColor {
@@ -59,11 +65,6 @@ impl DicomFile {
         } else {
             None
         };
-        let extended_offsets = obj
-            .get(tags::EXTENDED_OFFSET_TABLE)
-            .and_then(|e| e.to_multi_int::<u64>().ok());
-        let pixel_data = obj.take(tags::PIXEL_DATA).ok_or(DicomError::NoPixelData)?;
-        let pixels = PixelStore::new(pixel_data.into_value(), &header, extended_offsets)?;
         let syntax = Syntax::classify(&transfer_syntax_uid, pixels.is_encapsulated());
         if syntax != Syntax::Native && !pixels.is_encapsulated() {
             return Err(DicomError::InvalidAttribute {
@@ -197,6 +198,16 @@ impl DicomFile {
 /// Parses a file (preamble + meta, or meta only) or a bare data set (guessing implicit
 /// or explicit VR little endian from the first element).
 fn parse(bytes: &[u8]) -> Result<(InMemDicomObject, String)> {
+    super::guard::check_lengths(bytes).map_err(DicomError::Parse)?;
+    // dicom-rs parses untrusted bytes: a panic in it becomes an error.
+    std::panic::catch_unwind(|| parse_checked(bytes)).unwrap_or_else(|_| {
+        Err(DicomError::Parse(
+            "the parser failed on corrupt data".to_owned(),
+        ))
+    })
+}
+
+fn parse_checked(bytes: &[u8]) -> Result<(InMemDicomObject, String)> {
     let parse_error = |e: &dyn std::fmt::Display| DicomError::Parse(format!("{e}"));
     let preamble = if bytes.get(128..132) == Some(b"DICM".as_slice()) {
         Some(ReadPreamble::Always)

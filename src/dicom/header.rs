@@ -205,6 +205,9 @@ impl Header {
     }
 }
 
+/// More frames than any echo loop holds (an hour at 250 fps is 900 000).
+const MAX_FRAMES: i64 = 1_000_000;
+
 /// Number of Frames (0028,0008): 1 when absent or empty, an error when zero, negative or not a number.
 fn number_of_frames(obj: &InMemDicomObject) -> Result<u32> {
     if obj.get(tags::NUMBER_OF_FRAMES).is_none() {
@@ -216,6 +219,7 @@ fn number_of_frames(obj: &InMemDicomObject) -> Result<u32> {
     };
     match attrs::int(obj, tags::NUMBER_OF_FRAMES) {
         Some(n) if n <= 0 => Err(invalid(format!("{n} frames"))),
+        Some(n) if n > MAX_FRAMES => Err(invalid(format!("{n} frames is absurd"))),
         Some(n) => u32::try_from(n).map_err(|_| invalid(format!("{n} frames is absurd"))),
         None => match attrs::string(obj, tags::NUMBER_OF_FRAMES) {
             None => Ok(1),

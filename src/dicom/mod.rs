@@ -47,6 +47,7 @@ mod color;
 mod error;
 mod file;
 mod frames;
+mod guard;
 mod header;
 mod palette;
 mod pixels;
