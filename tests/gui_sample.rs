@@ -268,6 +268,69 @@ fn jet_and_la_areas_and_cw_envelope_match_ground_truth() {
     assert_close("MR VTI", last_value(&h, "VTI", t.unit), &t);
     let vmax = truth(&gt, "mr_vmax");
     assert_close("MR Vmax", last_value(&h, "Vmax", vmax.unit), &vmax);
+
+    // The same peak by the Doppler point tool: one click.
+    measure_with(&mut h, "mr_vmax");
+    let s = screen(&h, vmax.points[0]);
+    h.hover_at(s);
+    h.run_ok();
+    h.drag_at(s);
+    h.drop_at(s);
+    h.run_ok();
+    assert_eq!(
+        h.state().doc.drawings.last().map(|d| d.kind),
+        Some(DrawKind::DopplerPoint)
+    );
+    assert_close(
+        "MR Vmax (point)",
+        last_value(&h, "velocity", vmax.unit),
+        &vmax,
+    );
+}
+
+#[test]
+fn lv_contour_shows_length_and_area_of_the_ground_truth() {
+    let gt = ground_truth();
+    let mut h = open_sample();
+    let view = &gt["lv"]["views"][0];
+    let file = view["files"][0].as_str().expect("file").to_owned();
+    let frame = view["ed"]["frame"].as_u64().expect("frame") as usize;
+    show(&mut h, &file, frame);
+    measure_with(&mut h, "lv_a4c_ed");
+    let contour: Vec<Pos2> = view["ed"]["contour_px"]
+        .as_array()
+        .expect("contour")
+        .iter()
+        .map(|p| gui_from_dicom([p[0].as_f64().expect("x"), p[1].as_f64().expect("y")]))
+        .collect();
+    click_polygon(&mut h, &contour);
+    let d = h.state().doc.drawings.last().expect("contour").clone();
+    assert_eq!((d.kind, d.frame), (DrawKind::LvContour, frame));
+    let length = truth(&gt, "lv_length_a4c_ed");
+    assert_close("LV length", last_value(&h, "length", length.unit), &length);
+    let area = truth(&gt, "lv_area_a4c_ed");
+    assert_close("LV area", last_value(&h, "area", area.unit), &area);
+    let volume = last_value(&h, "volume (single plane)", Unit::Ml);
+    assert!(volume > 50.0, "volume {volume}");
+
+    // Dragging the base handle moves both hinge points (adjusting the long axis): one undo step.
+    let base = d.points[0].lerp(d.points[d.points.len() - 1], 0.5);
+    let moved_to = base + egui::vec2(0.0, 10.0);
+    drag_handle(&mut h, base, moved_to);
+    let after = last_value(&h, "length", Unit::Cm);
+    assert!(after > length.value + 0.2, "longer axis: {after}");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_ok();
+    assert_close(
+        "LV length after undo",
+        last_value(&h, "length", length.unit),
+        &length,
+    );
+}
+
+/// Drags from `from` to `to` (image points) with the tool in place: moves a handle.
+fn drag_handle(h: &mut Harness<'_, App>, from: Pos2, to: Pos2) {
+    drag(h, from, to);
 }
 
 #[test]

@@ -264,3 +264,57 @@ fn cine_keys_marks_and_selection_jumps_to_the_drawing_frame() {
     h.run_ok();
     assert!(h.query_by_label("Keyboard shortcuts").is_some());
 }
+
+#[test]
+fn wheel_zooms_about_the_pointer_middle_drag_pans_and_f_fits() {
+    let mut h = harness(&["a.dcm"]);
+    let (_, fit) = h.state().last_canvas.expect("canvas");
+    let anchor = pos2(50.0, 60.0);
+    let s = screen(&h, anchor);
+    h.hover_at(s);
+    h.run_ok();
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 200.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_ok();
+    let (_, zoomed) = h.state().last_canvas.expect("canvas");
+    assert!(
+        zoomed.scale > fit.scale * 1.1,
+        "{} vs {}",
+        zoomed.scale,
+        fit.scale
+    );
+    let still = zoomed.image_from_screen(s);
+    assert!((still - anchor).length() < 0.5, "anchor moved to {still:?}");
+
+    // Middle-button drag pans by the pointer delta.
+    let delta = egui::vec2(30.0, 20.0);
+    let pan_event = |pos: Pos2, pressed: bool| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Middle,
+        pressed,
+        modifiers: Modifiers::NONE,
+    };
+    h.event(pan_event(s, true));
+    h.run_ok();
+    for k in 1..=3 {
+        h.hover_at(s + delta * (k as f32 / 3.0));
+        h.run_ok();
+    }
+    h.event(pan_event(s + delta, false));
+    h.run_ok();
+    let (_, panned) = h.state().last_canvas.expect("canvas");
+    let moved = panned.apply(anchor) - zoomed.apply(anchor);
+    assert!((moved - delta).length() < 1.0, "panned by {moved:?}");
+    assert!(h.state().doc.drawings.is_empty(), "panning draws nothing");
+
+    // F fits again.
+    h.key_press(Key::F);
+    h.run_ok();
+    let (_, again) = h.state().last_canvas.expect("canvas");
+    assert!((again.scale - fit.scale).abs() < 1e-4);
+}
