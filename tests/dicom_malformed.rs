@@ -300,3 +300,35 @@ fn randomly_corrupted_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn truncated_files_on_disk_are_errors() {
+    // `open(path)` leaves uncompressed pixel data in the file: the length checks must
+    // hold there too (little and big endian, implicit VR).
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "US1_UNCR.dcm",
+        "US-RGB-8-epicard",
+        "OBXXXX1A.dcm",
+        "GREYSCALE_CINE.dcm",
+    ] {
+        let bytes = bytes_of(name);
+        let path = dir.path().join("cut.dcm");
+        for k in 1..12 {
+            let cut = bytes.len() * k / 12;
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            let result = DicomFile::open(&path)
+                .and_then(|f| (0..f.frame_count()).try_for_each(|i| f.frame_rgb(i).map(|_| ())));
+            assert!(result.is_err(), "{name} cut at {cut} decoded");
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let file = DicomFile::open(&path).unwrap();
+        let from_memory = DicomFile::from_bytes(&bytes).unwrap();
+        let last = file.frame_count() - 1;
+        assert_eq!(
+            file.frame_samples(last).unwrap(),
+            from_memory.frame_samples(last).unwrap(),
+            "{name}: file-backed and in-memory frames differ"
+        );
+    }
+}

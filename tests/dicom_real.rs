@@ -405,3 +405,25 @@ fn jpeg_xl_matches_its_supplementary_reference() {
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn header_only_reading_agrees_with_open() {
+    for name in [
+        "ultrasound-multiframe.dcm",
+        "Issue164.dcm",
+        "OBXXXX1A_expb_2frame.dcm",
+        "gdcm-US-ALOKA-16.dcm",
+    ] {
+        let path = corpus().join("files").join(name);
+        let info = echolab::dicom::read_info(&path).unwrap();
+        let file = open(name);
+        assert_eq!(
+            info.header.sop_instance_uid,
+            file.header().sop_instance_uid,
+            "{name}"
+        );
+        assert_eq!(info.header.frames, file.frame_count(), "{name}");
+        assert_eq!(&info.timing, file.timing(), "{name}");
+        assert_eq!(&info.calibration, file.calibration(), "{name}");
+    }
+}

@@ -86,7 +86,7 @@ impl Syntax {
 pub(crate) fn decode_frame(
     header: &Header,
     syntax: Syntax,
-    encoded: &[u8],
+    encoded: Cow<'_, [u8]>,
 ) -> Result<RawFrame, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         decode_frame_inner(header, syntax, encoded)
@@ -94,7 +94,11 @@ pub(crate) fn decode_frame(
     .unwrap_or_else(|_| Err("the codec failed on corrupt data".to_owned()))
 }
 
-fn decode_frame_inner(header: &Header, syntax: Syntax, encoded: &[u8]) -> Result<RawFrame, String> {
+fn decode_frame_inner(
+    header: &Header,
+    syntax: Syntax,
+    encoded: Cow<'_, [u8]>,
+) -> Result<RawFrame, String> {
     let rows = usize::from(header.rows);
     let columns = usize::from(header.columns);
     let pixels = rows * columns;
@@ -103,26 +107,26 @@ fn decode_frame_inner(header: &Header, syntax: Syntax, encoded: &[u8]) -> Result
     match syntax {
         Syntax::Native | Syntax::EncapsulatedNative => native(header, encoded),
         Syntax::Rle => {
-            let data = super::rle::decode_frame(encoded, pixels, spp, bytes_per_sample)?;
+            let data = super::rle::decode_frame(&encoded, pixels, spp, bytes_per_sample)?;
             Ok(RawFrame {
                 samples: samples_from_le(data, bytes_per_sample),
                 samples_per_pixel: spp,
                 photometric: header.photometric.clone(),
             })
         }
-        Syntax::JpegLossy => jpeg_lossy(header, encoded),
-        _ => registry(header, encoded),
+        Syntax::JpegLossy => jpeg_lossy(header, &encoded),
+        _ => registry(header, &encoded),
     }
 }
 
 /// Uncompressed frame bytes (little endian) to interleaved samples.
-fn native(header: &Header, encoded: &[u8]) -> Result<RawFrame, String> {
+fn native(header: &Header, encoded: Cow<'_, [u8]>) -> Result<RawFrame, String> {
     let rows = usize::from(header.rows);
     let columns = usize::from(header.columns);
     let spp = usize::from(header.samples_per_pixel);
     let bytes_per_sample = usize::from(header.bits_allocated / 8);
     if header.photometric == Photometric::YbrFull422 && spp == 3 && bytes_per_sample == 1 {
-        let full = expand_ybr422(encoded, rows, columns);
+        let full = expand_ybr422(&encoded, rows, columns);
         if full.len() != rows * columns * 3 {
             return Err("uncompressed YBR_FULL_422 frame is too short".to_owned());
         }
@@ -133,15 +137,19 @@ fn native(header: &Header, encoded: &[u8]) -> Result<RawFrame, String> {
         });
     }
     let needed = rows * columns * spp * bytes_per_sample;
-    let bytes = encoded
-        .get(..needed)
-        .ok_or_else(|| format!("frame has {} bytes, needs {needed}", encoded.len()))?;
-    let samples = samples_from_le(bytes.to_vec(), bytes_per_sample);
+    if encoded.len() < needed {
+        return Err(format!("frame has {} bytes, needs {needed}", encoded.len()));
+    }
     let planar = spp > 1 && header.planar_configuration == Some(1);
-    let samples = match samples {
-        Samples::U8(v) if planar => Samples::U8(interleave_planes(&v, spp)),
-        Samples::U16(v) if planar => Samples::U16(interleave_planes(&v, spp)),
-        other => other,
+    let samples = if planar && bytes_per_sample == 1 {
+        Samples::U8(interleave_planes(&encoded[..needed], spp))
+    } else {
+        let mut bytes = encoded.into_owned();
+        bytes.truncate(needed);
+        match samples_from_le(bytes, bytes_per_sample) {
+            Samples::U16(v) if planar => Samples::U16(interleave_planes(&v, spp)),
+            other => other,
+        }
     };
     Ok(RawFrame {
         samples,

@@ -193,6 +193,15 @@ pub(crate) fn interleave_planes<T: Copy + Default>(
     samples_per_pixel: usize,
 ) -> Vec<T> {
     let pixels = planar.len() / samples_per_pixel.max(1);
+    if samples_per_pixel == 3 {
+        let (r, rest) = planar.split_at(pixels);
+        let (g, b) = rest.split_at(pixels);
+        let mut out = Vec::with_capacity(pixels * 3);
+        for ((&r, &g), &b) in r.iter().zip(g).zip(&b[..pixels]) {
+            out.extend_from_slice(&[r, g, b]);
+        }
+        return out;
+    }
     let mut out = vec![T::default(); pixels * samples_per_pixel];
     for (plane_index, plane) in planar
         .chunks_exact(pixels.max(1))

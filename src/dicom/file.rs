@@ -1,6 +1,7 @@
 //! [`DicomFile`]: one opened DICOM file — header, timing, calibration, and lazily
 //! decoded, cached frames.
 
+use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,9 +17,11 @@ use super::codec::{self, Syntax};
 use super::color::{self, SampleFormat};
 use super::error::{DicomError, Result};
 use super::frames::{FrameSamples, RgbFrame};
+use super::guard::Scan;
 use super::header::{Header, Photometric};
+use super::info::read_header_prefix;
 use super::palette::Palette;
-use super::pixels::PixelStore;
+use super::pixels::{PixelStore, native_frame_bytes};
 use super::regions::Calibration;
 use super::timing::Timing;
 
@@ -26,6 +29,8 @@ use super::timing::Timing;
 const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
 /// Explicit VR Little Endian.
 const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
+/// Explicit VR Big Endian (retired, still written by old scanners and dcmconv).
+const EXPLICIT_VR_BE: &str = "1.2.840.10008.1.2.2";
 
 /// One opened DICOM file. Opening parses the header and indexes the frames; frames are
 /// decoded on demand and kept in a bounded LRU cache. `Send + Sync`: share it in an
@@ -43,14 +48,88 @@ pub struct DicomFile {
 
 impl DicomFile {
     /// Opens a file from disk (with or without the 128-byte preamble and meta group).
+    /// Uncompressed pixel data stays in the file and frames are read when decoded;
+    /// compressed fragments are loaded (they are small).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let bytes = std::fs::read(path.as_ref())?;
+        let mut file = std::fs::File::open(path.as_ref())?;
+        let total = file.metadata()?.len();
+        let (mut bytes, scan) = read_header_prefix(&mut file, total)?;
+        if let Scan::PixelDataAt(at) = scan
+            && let Some(opened) = Self::open_native_in_place(&bytes, at, &file, total)?
+        {
+            return Ok(opened);
+        }
+        file.read_to_end(&mut bytes)?;
         Self::from_bytes(&bytes)
+    }
+
+    /// Native (uncompressed, not deflated) pixel data at byte `at` of the file: parse the
+    /// header bytes before it and leave the samples in the file. `None` means "use the
+    /// general path" (which also reports any error properly).
+    fn open_native_in_place(
+        prefix: &[u8],
+        at: usize,
+        file: &std::fs::File,
+        total: u64,
+    ) -> Result<Option<Self>> {
+        let Some(head) = prefix.get(..at) else {
+            return Ok(None);
+        };
+        let Ok((obj, transfer_syntax_uid)) = parse(head, false) else {
+            return Ok(None);
+        };
+        let (explicit, big_endian) = match transfer_syntax_uid.as_str() {
+            IMPLICIT_VR_LE => (false, false),
+            EXPLICIT_VR_LE => (true, false),
+            EXPLICIT_VR_BE => (true, true),
+            _ => return Ok(None),
+        };
+        let Some(element) = prefix.get(at..at + 12) else {
+            return Ok(None);
+        };
+        let word = |b: &[u8]| {
+            let b = [b[0], b[1], b[2], b[3]];
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        let (value_offset, length, vr_ob) = if explicit {
+            (
+                at as u64 + 12,
+                word(&element[8..12]),
+                &element[4..6] == b"OB",
+            )
+        } else {
+            (at as u64 + 8, word(&element[4..8]), false)
+        };
+        if length == 0xFFFF_FFFF {
+            return Ok(None);
+        }
+        let header = Header::from_dataset(&obj, &transfer_syntax_uid)?;
+        let frame_bytes = native_frame_bytes(&header)?;
+        let needed = frame_bytes.saturating_mul(u64::from(header.frames));
+        let available = u64::from(length).min(total.saturating_sub(value_offset));
+        if available < needed {
+            return Err(DicomError::PixelDataTooShort { needed, available });
+        }
+        let frame_bytes = usize::try_from(frame_bytes).map_err(|_| {
+            DicomError::Unsupported("frame larger than this machine can address".to_owned())
+        })?;
+        let pixels = PixelStore::NativeFile {
+            file: file.try_clone()?,
+            offset: value_offset,
+            frame_bytes,
+            swap_pairs: big_endian && !vr_ob,
+        };
+        Self::assemble(obj, header, pixels).map(Some)
     }
 
     /// Opens a file held in memory (tests, fuzzing, network).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (mut obj, transfer_syntax_uid) = parse(bytes)?;
+        super::guard::check_lengths(bytes).map_err(DicomError::Parse)?;
+        let (mut obj, transfer_syntax_uid) = parse(bytes, false)?;
         let header = Header::from_dataset(&obj, &transfer_syntax_uid)?;
         // The pixel data first: it proves the frame count before anything sized by it.
         let extended_offsets = obj
@@ -58,6 +137,11 @@ impl DicomFile {
             .and_then(|e| e.to_multi_int::<u64>().ok());
         let pixel_data = obj.take(tags::PIXEL_DATA).ok_or(DicomError::NoPixelData)?;
         let pixels = PixelStore::new(pixel_data.into_value(), &header, extended_offsets)?;
+        Self::assemble(obj, header, pixels)
+    }
+
+    /// Timing, calibration and palette from the data set, around validated pixel data.
+    fn assemble(obj: InMemDicomObject, header: Header, pixels: PixelStore) -> Result<Self> {
         let timing = Timing::from_dataset(&obj, header.frames);
         let calibration = Calibration::from_dataset(&obj);
         let palette = if header.photometric == Photometric::PaletteColor {
@@ -65,13 +149,12 @@ impl DicomFile {
         } else {
             None
         };
-        let syntax = Syntax::classify(&transfer_syntax_uid, pixels.is_encapsulated());
+        let uid = &header.transfer_syntax_uid;
+        let syntax = Syntax::classify(uid, pixels.is_encapsulated());
         if syntax != Syntax::Native && !pixels.is_encapsulated() {
             return Err(DicomError::InvalidAttribute {
                 name: "PixelData",
-                reason: format!(
-                    "transfer syntax {transfer_syntax_uid} needs encapsulated pixel data"
-                ),
+                reason: format!("transfer syntax {uid} needs encapsulated pixel data"),
             });
         }
         Ok(Self {
@@ -148,15 +231,12 @@ impl DicomFile {
         if index >= count {
             return Err(DicomError::FrameOutOfRange { index, count });
         }
-        let encoded = self
-            .pixels
-            .frame(index)
-            .ok_or(DicomError::FrameOutOfRange { index, count })?;
+        let encoded = self.pixels.frame(index, count)?;
         let decode_error = |reason: String| DicomError::Decode {
             frame: index,
             reason,
         };
-        let raw = codec::decode_frame(&self.header, self.syntax, &encoded).map_err(decode_error)?;
+        let raw = codec::decode_frame(&self.header, self.syntax, encoded).map_err(decode_error)?;
         let format = SampleFormat {
             bits_stored: self.header.bits_stored,
             signed: self.header.pixel_representation == 1,
@@ -197,17 +277,18 @@ impl DicomFile {
 
 /// Parses a file (preamble + meta, or meta only) or a bare data set (guessing implicit
 /// or explicit VR little endian from the first element).
-fn parse(bytes: &[u8]) -> Result<(InMemDicomObject, String)> {
-    super::guard::check_lengths(bytes).map_err(DicomError::Parse)?;
+/// The caller has checked the element lengths ([`super::guard`]). With `header_only` the
+/// parse stops before Pixel Data.
+pub(crate) fn parse(bytes: &[u8], header_only: bool) -> Result<(InMemDicomObject, String)> {
     // dicom-rs parses untrusted bytes: a panic in it becomes an error.
-    std::panic::catch_unwind(|| parse_checked(bytes)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(|| parse_checked(bytes, header_only)).unwrap_or_else(|_| {
         Err(DicomError::Parse(
             "the parser failed on corrupt data".to_owned(),
         ))
     })
 }
 
-fn parse_checked(bytes: &[u8]) -> Result<(InMemDicomObject, String)> {
+fn parse_checked(bytes: &[u8], header_only: bool) -> Result<(InMemDicomObject, String)> {
     let parse_error = |e: &dyn std::fmt::Display| DicomError::Parse(format!("{e}"));
     let preamble = if bytes.get(128..132) == Some(b"DICM".as_slice()) {
         Some(ReadPreamble::Always)
@@ -217,10 +298,13 @@ fn parse_checked(bytes: &[u8]) -> Result<(InMemDicomObject, String)> {
         None
     };
     if let Some(preamble) = preamble {
-        let file = OpenFileOptions::new()
-            .read_preamble(preamble)
-            .from_reader(bytes)
-            .map_err(|e| parse_error(&e))?;
+        let options = OpenFileOptions::new().read_preamble(preamble);
+        let options = if header_only {
+            options.read_until(tags::PIXEL_DATA)
+        } else {
+            options
+        };
+        let file = options.from_reader(bytes).map_err(|e| parse_error(&e))?;
         let uid = file
             .meta()
             .transfer_syntax()

@@ -15,9 +15,49 @@ struct Encoding {
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 
+/// Outcome of a length walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// Every defined length fits.
+    Fits,
+    /// (Header mode) the top-level Pixel Data element starts at this byte offset.
+    PixelDataAt(usize),
+    /// (Header mode) the prefix ended before the Pixel Data element: read more bytes.
+    NeedMore,
+}
+
+/// Where and how the walk runs.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Length of the file the bytes come from (declared lengths must fit in it).
+    total: usize,
+    /// Stop at the top-level Pixel Data element.
+    header_only: bool,
+}
+
 /// Checks the element lengths of a whole file (preamble/meta optional). `Ok` means every
 /// defined length fits in the bytes present; deflated data sets are not inspected.
 pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), String> {
+    let limits = Limits {
+        total: bytes.len(),
+        header_only: false,
+    };
+    scan(bytes, limits).map(|_| ())
+}
+
+/// Checks the header part of a file whose first bytes are `prefix` and whose full length
+/// is `total`: stops at the top-level Pixel Data element.
+pub(crate) fn check_header_lengths(prefix: &[u8], total: usize) -> Result<Scan, String> {
+    scan(
+        prefix,
+        Limits {
+            total,
+            header_only: true,
+        },
+    )
+}
+
+fn scan(bytes: &[u8], limits: Limits) -> Result<Scan, String> {
     let mut start = if bytes.get(128..132) == Some(b"DICM".as_slice()) {
         132
     } else if bytes.starts_with(b"DICM") {
@@ -27,16 +67,11 @@ pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), String> {
         let explicit = bytes
             .get(4..6)
             .is_some_and(|vr| vr.iter().all(u8::is_ascii_uppercase));
-        return walk(
-            bytes,
-            0,
-            bytes.len(),
-            Encoding {
-                explicit,
-                big_endian: false,
-            },
-            0,
-        );
+        let encoding = Encoding {
+            explicit,
+            big_endian: false,
+        };
+        return walk(bytes, 0, bytes.len(), encoding, 0, limits);
     };
     // Meta group: explicit VR little endian, group 0002.
     let meta = Encoding {
@@ -74,13 +109,13 @@ pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), String> {
             big_endian: true,
         },
         // Deflated data sets are compressed: nothing to check here.
-        "1.2.840.10008.1.2.1.99" => return Ok(()),
+        "1.2.840.10008.1.2.1.99" => return Ok(Scan::Fits),
         _ => Encoding {
             explicit: true,
             big_endian: false,
         },
     };
-    walk(bytes, start, bytes.len(), encoding, 0)
+    walk(bytes, start, bytes.len(), encoding, 0, limits)
 }
 
 fn read_u16(bytes: &[u8], at: usize, big_endian: bool) -> Option<u16> {
@@ -146,17 +181,33 @@ fn element_header(bytes: &[u8], at: usize, enc: Encoding) -> Result<(usize, u32)
     }
 }
 
-/// Walks elements in `[start, end)`; values that look like item sequences are entered.
-fn walk(bytes: &[u8], start: usize, end: usize, enc: Encoding, depth: u32) -> Result<(), String> {
+/// Walks elements in `[start, end)`; sequences and items are entered. In header mode a
+/// value running past the prefix (but within the file) asks for more bytes.
+fn walk(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    enc: Encoding,
+    depth: u32,
+    limits: Limits,
+) -> Result<Scan, String> {
     if depth > 64 {
         return Err("sequences nest more than 64 deep".to_owned());
     }
+    let need_more = |at: usize| limits.header_only && at <= limits.total;
     let mut at = start;
     while at + 8 <= end {
-        let (header, length) = element_header(bytes, at, enc)?;
-        let value_start = at + header;
         let group = read_u16(bytes, at, enc.big_endian).unwrap_or(0);
         let element = read_u16(bytes, at + 2, enc.big_endian).unwrap_or(0);
+        if limits.header_only && depth == 0 && (group, element) == (0x7FE0, 0x0010) {
+            return Ok(Scan::PixelDataAt(at));
+        }
+        let (header, length) = match element_header(bytes, at, enc) {
+            Ok(found) => found,
+            Err(_) if need_more(at + 12) => return Ok(Scan::NeedMore),
+            Err(e) => return Err(e),
+        };
+        let value_start = at + header;
         if length == UNDEFINED {
             at = if (group, element) == (0x7FE0, 0x0010) {
                 // Encapsulated pixel data: opaque fragment items up to the delimiter.
@@ -167,15 +218,18 @@ fn walk(bytes: &[u8], start: usize, end: usize, enc: Encoding, depth: u32) -> Re
             };
             continue;
         }
-        let value_end = value_start
-            .checked_add(length as usize)
-            .filter(|&e| e <= end)
-            .ok_or_else(|| {
-                format!(
-                    "element at byte {at} declares {length} bytes, only {} remain",
-                    end.saturating_sub(value_start)
-                )
-            })?;
+        let Some(value_end) = value_start.checked_add(length as usize) else {
+            return Err(format!("element at byte {at} declares {length} bytes"));
+        };
+        if value_end > end {
+            if depth == 0 && need_more(value_end) {
+                return Ok(Scan::NeedMore);
+            }
+            return Err(format!(
+                "element at byte {at} declares {length} bytes, only {} remain",
+                end.saturating_sub(value_start)
+            ));
+        }
         let item_tag = |p: usize| {
             read_u16(bytes, p, enc.big_endian) == Some(0xFFFE)
                 && read_u16(bytes, p + 2, enc.big_endian) == Some(0xE000)
@@ -185,11 +239,14 @@ fn walk(bytes: &[u8], start: usize, end: usize, enc: Encoding, depth: u32) -> Re
                 || (!enc.explicit && length >= 8 && item_tag(value_start)));
         let is_item = (group, element) == (0xFFFE, 0xE000) && length >= 8;
         if is_sequence || is_item {
-            walk(bytes, value_start, value_end, enc, depth + 1)?;
+            walk(bytes, value_start, value_end, enc, depth + 1, limits)?;
         }
         at = value_end;
     }
-    Ok(())
+    if limits.header_only && depth == 0 && end < limits.total {
+        return Ok(Scan::NeedMore);
+    }
+    Ok(Scan::Fits)
 }
 
 /// Skips the items of encapsulated pixel data starting at `at`; returns the position after

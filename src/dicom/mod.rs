@@ -23,6 +23,8 @@
 //! * [`DicomFile`] — `open(path)`, `from_bytes(&[u8])`, `header()`, `frame_count()`,
 //!   `frame_rgb(i)`, `frame_samples(i)` (reference form), `decode_all_parallel()`,
 //!   `timing()`, `calibration()`, `set_cache_capacity(bytes)`. `Send + Sync`.
+//! * [`read_info(path)`](read_info) — [`FileInfo`] (header, timing, calibration) without
+//!   reading pixel data: for a study browser scanning folders.
 //! * [`Header`] — UIDs, patient ID/name, study date, modality, manufacturer, series
 //!   description, rows/columns/frames, samples, bits, [`Photometric`], planar configuration.
 //! * [`Timing`] — `frame_times_ms`, [`TimingSource`] (`Assumed { fps }` when unknown),
@@ -49,6 +51,7 @@ mod file;
 mod frames;
 mod guard;
 mod header;
+mod info;
 mod palette;
 mod pixels;
 mod regions;
@@ -61,6 +64,7 @@ pub use error::{DicomError, Result};
 pub use file::DicomFile;
 pub use frames::{FrameDigest, FrameSamples, RgbFrame};
 pub use header::{Header, Photometric};
+pub use info::{FileInfo, read_info};
 pub use palette::Palette;
 pub use regions::{
     Calibration, CalibrationError, ImagePoint, PhysicalValue, ProbeResult, UsRegion,

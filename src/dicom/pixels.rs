@@ -28,6 +28,18 @@ pub(crate) enum PixelStore {
         /// Bytes per frame.
         frame_bytes: usize,
     },
+    /// Uncompressed samples left in the file, read one frame at a time (so memory does not
+    /// grow with loop length and the first frame needs only its own bytes).
+    NativeFile {
+        /// The open file.
+        file: std::fs::File,
+        /// Byte offset of the Pixel Data value in the file.
+        offset: u64,
+        /// Bytes per frame.
+        frame_bytes: usize,
+        /// Big-endian OW data: swap each byte pair to little endian.
+        swap_pairs: bool,
+    },
     /// Compressed fragments; `frames[i]` is the fragment index range of frame `i`.
     Encapsulated {
         /// Fragment payloads (offset table excluded).
@@ -123,25 +135,69 @@ impl PixelStore {
         matches!(self, Self::Encapsulated { .. })
     }
 
-    /// The encoded bytes of frame `index` (borrowed unless it spans several fragments).
-    pub(crate) fn frame(&self, index: u32) -> Option<Cow<'_, [u8]>> {
-        let index = index as usize;
+    /// The encoded bytes of frame `index` (borrowed unless read from the file or spanning
+    /// several fragments).
+    pub(crate) fn frame(&self, index: u32, count: u32) -> Result<Cow<'_, [u8]>> {
+        let out_of_range = DicomError::FrameOutOfRange { index, count };
+        let i = index as usize;
         match self {
             Self::Native { data, frame_bytes } => {
-                let start = index.checked_mul(*frame_bytes)?;
-                data.get(start..start.checked_add(*frame_bytes)?)
+                let start = i.checked_mul(*frame_bytes).ok_or(out_of_range)?;
+                let end = start
+                    .checked_add(*frame_bytes)
+                    .ok_or(DicomError::FrameOutOfRange { index, count })?;
+                data.get(start..end)
                     .map(Cow::Borrowed)
+                    .ok_or(DicomError::FrameOutOfRange { index, count })
+            }
+            Self::NativeFile {
+                file,
+                offset,
+                frame_bytes,
+                swap_pairs,
+            } => {
+                let start = offset + u64::from(index) * *frame_bytes as u64;
+                let mut bytes = vec![0u8; *frame_bytes];
+                read_at(file, start, &mut bytes)?;
+                if *swap_pairs {
+                    for pair in bytes.chunks_exact_mut(2) {
+                        pair.swap(0, 1);
+                    }
+                }
+                Ok(Cow::Owned(bytes))
             }
             Self::Encapsulated { fragments, frames } => {
-                let range = frames.get(index)?.clone();
-                let parts = fragments.get(range)?;
-                match parts {
-                    [single] => Some(Cow::Borrowed(single.as_slice())),
-                    many => Some(Cow::Owned(many.concat())),
+                let range = frames.get(i).ok_or(out_of_range)?.clone();
+                match fragments.get(range) {
+                    Some([single]) => Ok(Cow::Borrowed(single.as_slice())),
+                    Some(many) => Ok(Cow::Owned(many.concat())),
+                    None => Err(DicomError::FrameOutOfRange { index, count }),
                 }
             }
         }
     }
+}
+
+/// Reads exactly `buf.len()` bytes at `position` without moving a shared cursor.
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, position: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt as _;
+    file.read_exact_at(buf, position)
+}
+
+/// Reads exactly `buf.len()` bytes at `position` without moving a shared cursor.
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, mut position: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt as _;
+    while !buf.is_empty() {
+        let n = file.seek_read(buf, position)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        position += n as u64;
+    }
+    Ok(())
 }
 
 /// Bytes of one uncompressed frame as the header describes it (checked against the cap).
