@@ -44,6 +44,10 @@ pub enum Command {
     Report(report_cmds::ReportArgs),
     /// Audit trail checks.
     Audit(report_cmds::AuditArgs),
+    /// Reading database: import studies.
+    Db(report_cmds::DbArgs),
+    /// Assign a study to a reader.
+    Assign(report_cmds::AssignArgs),
 }
 
 /// Parses the command line and runs it; used by `main`.
@@ -60,6 +64,8 @@ pub fn main_entry() -> ExitCode {
         Some(Command::Reader(a)) => report_cmds::reader(&a),
         Some(Command::Report(a)) => report_cmds::report(&a),
         Some(Command::Audit(a)) => report_cmds::audit(&a),
+        Some(Command::Db(a)) => report_cmds::db(&a),
+        Some(Command::Assign(a)) => report_cmds::assign(&a),
     };
     match result {
         Ok(code) => code,

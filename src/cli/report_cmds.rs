@@ -1,32 +1,63 @@
-//! `reader`, `report`, `audit` (owned by the reports work).
+//! `reader`, `report`, `audit`, `db` and `assign`: the reading-records commands.
+//!
+//! Every command takes `--db PATH` (else `$ECHOLAB_DB`, else the user's data directory).
 
-use std::process::ExitCode;
+mod audit_cmd;
+mod db_cmd;
+mod reader_cmd;
+mod report_cmd;
 
-/// Arguments of `echolab reader`.
-#[derive(Debug, clap::Args)]
-pub struct ReaderArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
-}
-/// Arguments of `echolab report`.
-#[derive(Debug, clap::Args)]
-pub struct ReportArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
-}
-/// Arguments of `echolab audit`.
-#[derive(Debug, clap::Args)]
-pub struct AuditArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::store::{Store, default_db_path};
+
+pub use audit_cmd::{AuditArgs, audit};
+pub use db_cmd::{AssignArgs, DbArgs, assign, db};
+pub use reader_cmd::{ReaderArgs, reader};
+pub use report_cmd::{ReportArgs, report};
+
+/// The database path: `--db`, else `$ECHOLAB_DB`, else the default in the user's data dir.
+fn db_path(db: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match db {
+        Some(p) => Ok(p.to_owned()),
+        None => default_db_path().context(
+            "no home directory for the default database; pass --db PATH or set ECHOLAB_DB",
+        ),
+    }
 }
 
-pub fn reader(_a: &ReaderArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("reader: not written yet")
+/// Opens (creating if needed) the reading database.
+fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
+    let path = db_path(db)?;
+    Store::open(&path).with_context(|| format!("cannot open reading database {}", path.display()))
 }
-pub fn report(_a: &ReportArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("report: not written yet")
+
+/// Reads a passphrase file (one trailing newline is not part of the passphrase).
+fn read_passphrase(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read passphrase file {}", path.display()))?;
+    let pass = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text)
+        .to_owned();
+    if pass.is_empty() {
+        anyhow::bail!("passphrase file {} is empty", path.display());
+    }
+    Ok(pass)
 }
-pub fn audit(_a: &AuditArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("audit: not written yet")
+
+/// Who runs an administrative command: `--actor`, else `cli:$USER`.
+fn actor(explicit: Option<&str>) -> String {
+    match explicit {
+        Some(a) => a.to_owned(),
+        None => format!(
+            "cli:{}",
+            std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "unknown".to_owned())
+        ),
+    }
 }
