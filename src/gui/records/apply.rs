@@ -33,7 +33,10 @@ impl RecordsModel {
 
     /// Store and session together, or why not.
     fn signed_in(&mut self) -> Result<(&mut Store, Session), String> {
-        let session = self.session.clone().ok_or_else(|| "sign in first".to_owned())?;
+        let session = self
+            .session
+            .clone()
+            .ok_or_else(|| "sign in first".to_owned())?;
         Ok((self.store()?, session))
     }
 
@@ -307,10 +310,7 @@ impl App {
         let set = &self.results.reading.set;
         let guideline = self.guideline.clone();
         let m = &mut self.records.model;
-        let backup = m
-            .current
-            .as_ref()
-            .and_then(|c| m.backup_path(c.read_id()));
+        let backup = m.current.as_ref().and_then(|c| m.backup_path(c.read_id()));
         let c = m.current.as_mut().filter(|c| c.is_draft())?;
         if !c.follows_workstation && *set != c.baseline {
             c.follows_workstation = true;

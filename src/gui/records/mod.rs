@@ -263,7 +263,12 @@ pub fn reading_menu_ui(ui: &mut Ui, model: &RecordsModel) -> Vec<RecordsCommand>
         }
     };
     item(ui, !signed_in, "Sign in…", RecordsCommand::ShowSignIn);
-    item(ui, signed_in, "Worklist", RecordsCommand::ShowWorklist(true));
+    item(
+        ui,
+        signed_in,
+        "Worklist",
+        RecordsCommand::ShowWorklist(true),
+    );
     item(ui, draft, "Save draft", RecordsCommand::SaveDraft);
     item(ui, draft, "Sign…", RecordsCommand::OpenSignDialog);
     let read = model.current.as_ref().map(|c| c.read_id().to_owned());

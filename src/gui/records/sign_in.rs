@@ -36,27 +36,31 @@ pub fn sign_in_ui(ui: &mut Ui, model: &RecordsModel, form: &mut SignInForm) -> V
         ),
     };
     let mut submit = false;
-    egui::Grid::new("sign_in_grid").num_columns(2).show(ui, |ui| {
-        let label = ui.label("Reader id");
-        ui.add(TextEdit::singleline(&mut form.reader_id).desired_width(200.0))
-            .labelled_by(label.id);
-        ui.end_row();
-        let label = ui.label("Passphrase");
-        let r = ui
-            .add(
-                TextEdit::singleline(&mut form.passphrase.0)
-                    .password(true)
-                    .desired_width(200.0),
-            )
-            .labelled_by(label.id);
-        submit |= r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-        ui.end_row();
-    });
+    egui::Grid::new("sign_in_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let label = ui.label("Reader id");
+            ui.add(TextEdit::singleline(&mut form.reader_id).desired_width(200.0))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("Passphrase");
+            let r = ui
+                .add(
+                    TextEdit::singleline(&mut form.passphrase.0)
+                        .password(true)
+                        .desired_width(200.0),
+                )
+                .labelled_by(label.id);
+            submit |= r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            ui.end_row();
+        });
     if let Some(e) = &model.sign_in_error {
         ui.colored_label(theme::ERROR, e);
     }
     let ready = !form.reader_id.trim().is_empty() && !form.passphrase.0.is_empty();
-    submit |= ui.add_enabled(ready, egui::Button::new("Sign in")).clicked();
+    submit |= ui
+        .add_enabled(ready, egui::Button::new("Sign in"))
+        .clicked();
     if submit && ready {
         out.push(RecordsCommand::SignIn {
             reader_id: form.reader_id.trim().to_owned(),
