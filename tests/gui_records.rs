@@ -59,7 +59,13 @@ fn harness(dir: &Path, db: PathBuf) -> Harness<'static, App> {
 }
 
 fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    let field = h.get_by_role_and_label(A11yRole::TextInput, label);
+    // Passphrase fields are password inputs to assistive technology.
+    let role = if label.contains("assphrase") {
+        A11yRole::PasswordInput
+    } else {
+        A11yRole::TextInput
+    };
+    let field = h.get_by_role_and_label(role, label);
     field.focus();
     field.type_text(text);
     h.run_ok();
@@ -124,7 +130,20 @@ fn sign_in_worklist_open_sign_and_history() {
     // Explicit save.
     h.get_by_label("Save draft").click();
     h.run_ok();
-    assert!(h.query_by_label_contains("Draft saved").is_some());
+    assert!(
+        h.query_by_label_contains("Draft saved").is_some(),
+        "{:?}",
+        h.state().records.model.message
+    );
+    let backup = db
+        .parent()
+        .unwrap()
+        .join("echolab-drafts")
+        .join(format!("{read_id}.json"));
+    assert!(
+        backup.is_file(),
+        "the draft is also written next to the database"
+    );
 
     // The signing dialog shows the manifestation text.
     h.get_by_label("Sign…").click();

@@ -339,6 +339,15 @@ impl App {
             c.report = report;
         }
         let report = c.report.clone();
+        if let Some(dir) = backup.as_deref().and_then(std::path::Path::parent)
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            m.message = Some(format!(
+                "Draft NOT saved: cannot create {}: {e}",
+                dir.display()
+            ));
+            return None;
+        }
         let result = m.signed_in().and_then(|(store, session)| {
             store
                 .autosave_draft(&session, &report, backup.as_deref(), now)

@@ -20,7 +20,7 @@ pub fn sign_dialog_ui(
         out.push(RecordsCommand::CancelSign);
         return out;
     };
-    let response = egui::Modal::new(Id::new("records_sign_dialog")).show(ctx, |ui| {
+    let response = egui::Modal::new(Id::unique("records_sign_dialog")).show(ctx, |ui| {
         ui.set_max_width(520.0);
         ui.heading("Sign reading report");
         if let Some(c) = &model.current {
