@@ -22,6 +22,10 @@ pub struct Cli {
 
     /// Files or folders to open in the desktop app (default: the bundled sample study).
     pub paths: Vec<PathBuf>,
+
+    /// Reading database of the desktop app (else `$ECHOLAB_DB`, else the user's data directory).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -61,7 +65,7 @@ pub enum Command {
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => run_gui(cli.paths),
+        None => run_gui(cli.paths, cli.db),
         Some(Command::Inspect(a)) => dicom_cmds::inspect(&a),
         Some(Command::Frames(a)) => dicom_cmds::frames(&a),
         Some(Command::Probe(a)) => dicom_cmds::probe(&a),
@@ -87,13 +91,16 @@ pub fn main_entry() -> ExitCode {
 }
 
 #[cfg(feature = "gui")]
-fn run_gui(paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+fn run_gui(paths: Vec<PathBuf>, db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if let Some(db) = db {
+        crate::gui::records::set_db_override(db);
+    }
     crate::gui::run(paths)?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(not(feature = "gui"))]
-fn run_gui(_paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+fn run_gui(_paths: Vec<PathBuf>, _db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this build has no desktop app (built without the `gui` feature); use a subcommand, see --help"
     )

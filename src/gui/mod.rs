@@ -18,6 +18,7 @@ pub mod dicom_file;
 pub mod document;
 pub mod library;
 pub mod panels;
+pub mod records;
 pub mod theme;
 pub mod tools;
 pub mod viewer;

@@ -13,6 +13,7 @@ impl App {
     pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::OpenPaths(paths) => self.open_paths(paths),
+            Command::Records(c) => self.apply_records(ctx, c),
             Command::OpenDialog => {
                 if let Some(paths) = rfd::FileDialog::new()
                     .set_title("Open DICOM files")

@@ -23,6 +23,9 @@ pub enum Command {
     /// Show the next (+1) or previous (−1) opened file, in study-list order.
     StepFile(i32),
 
+    /// A reading-records command (sign-in, worklist, save, sign, history).
+    Records(crate::gui::records::RecordsCommand),
+
     // ------------------------------------------------------------------ cine
     /// Play or pause.
     TogglePlay,

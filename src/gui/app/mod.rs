@@ -84,6 +84,8 @@ pub struct App {
     pub status: Option<String>,
     /// Text of the "open path" field in the File menu.
     pub open_path_text: String,
+    /// Sign-in, worklist, drafts and signing of reading reports.
+    pub records: crate::gui::records::RecordsState,
     loader: Option<Loader<dyn ImageFile>>,
     decoder: Option<Decoder>,
 }
@@ -146,6 +148,7 @@ impl App {
             last_canvas: None,
             status,
             open_path_text: String::new(),
+            records: Default::default(),
             loader,
             decoder,
         };
@@ -200,6 +203,7 @@ impl App {
         self.drain_decoder(ctx);
         self.tick_cine(ctx);
         self.refresh_results();
+        self.records_tick(ctx);
     }
 
     fn tick_cine(&mut self, ctx: &egui::Context) {

@@ -78,6 +78,8 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     if app.show_help {
         commands.extend(panels::help::help_ui(&ctx));
     }
+    let records = crate::gui::records::records_ui(&ctx, &mut app.records);
+    commands.extend(records.into_iter().map(Command::Records));
     commands
 }
 
@@ -122,6 +124,10 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
                 }
                 ui.close();
             }
+        });
+        ui.menu_button("Reading", |ui| {
+            let menu = crate::gui::records::reading_menu_ui(ui, &app.records.model);
+            out.extend(menu.into_iter().map(Command::Records));
         });
         ui.menu_button("View", |ui| {
             if ui

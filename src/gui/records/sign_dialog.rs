@@ -1,0 +1,94 @@
+//! The signing dialog (modal): the Part 11 manifestation text — printed name, that the date and
+//! time are recorded in UTC, and the meaning — then reader id and passphrase typed again
+//! (§11.50, §11.200).
+
+use egui::{Id, Key, RichText, TextEdit};
+
+use super::{RecordsCommand, RecordsModel, Secret, SignForm};
+use crate::gui::theme;
+use crate::report::SignatureMeaning;
+use crate::report::render::signing_dialog_text;
+
+/// The modal signing dialog. Escape or a click outside cancels.
+pub fn sign_dialog_ui(
+    ctx: &egui::Context,
+    model: &RecordsModel,
+    form: &mut SignForm,
+) -> Vec<RecordsCommand> {
+    let mut out = Vec::new();
+    let Some(session) = &model.session else {
+        out.push(RecordsCommand::CancelSign);
+        return out;
+    };
+    let response = egui::Modal::new(Id::unique("records_sign_dialog")).show(ctx, |ui| {
+        ui.set_max_width(520.0);
+        ui.heading("Sign reading report");
+        if let Some(c) = &model.current {
+            ui.label(
+                RichText::new(format!(
+                    "Report {} version {}",
+                    c.read_id(),
+                    c.report.version
+                ))
+                .color(theme::TEXT_WEAK),
+            );
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Meaning");
+            egui::ComboBox::from_id_salt("sign_meaning")
+                .selected_text(form.meaning.code())
+                .show_ui(ui, |ui| {
+                    for m in SignatureMeaning::ALL {
+                        ui.selectable_value(&mut form.meaning, m, m.code());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+        ui.separator();
+        let text = signing_dialog_text(session.name(), session.reader_id(), form.meaning);
+        ui.add(egui::Label::new(text).wrap());
+        ui.separator();
+        let mut submit = false;
+        egui::Grid::new("sign_dialog_grid")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let label = ui.label("Signing reader id");
+                ui.add(TextEdit::singleline(&mut form.reader_id).desired_width(220.0))
+                    .labelled_by(label.id);
+                ui.end_row();
+                let label = ui.label("Signing passphrase");
+                let r = ui
+                    .add(
+                        TextEdit::singleline(&mut form.passphrase.0)
+                            .password(true)
+                            .desired_width(220.0),
+                    )
+                    .labelled_by(label.id);
+                submit |= r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                ui.end_row();
+            });
+        if let Some(e) = &model.sign_error {
+            ui.colored_label(theme::ERROR, e);
+        }
+        let ready = !form.reader_id.trim().is_empty() && !form.passphrase.0.is_empty();
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            submit |= ui.add_enabled(ready, egui::Button::new("Sign")).clicked();
+            cancel = ui.button("Cancel").clicked();
+        });
+        (submit && ready, cancel)
+    });
+    let (submit, cancel) = response.inner;
+    if submit {
+        out.push(RecordsCommand::Sign {
+            reader_id: form.reader_id.trim().to_owned(),
+            passphrase: std::mem::take(&mut form.passphrase),
+            meaning: form.meaning,
+        });
+    } else if cancel || response.should_close() {
+        form.passphrase = Secret::default();
+        out.push(RecordsCommand::CancelSign);
+    }
+    out
+}
