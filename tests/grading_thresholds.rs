@@ -145,7 +145,7 @@ fn secondary_mr_lower_thresholds() {
         // ESC: option on by default.
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_eroa",
@@ -155,7 +155,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_eroa",
@@ -165,7 +165,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_eroa",
@@ -175,7 +175,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_eroa",
@@ -185,7 +185,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &[("orifice_elliptical", false)],
             "mr_eroa",
@@ -194,10 +194,24 @@ fn secondary_mr_lower_thresholds() {
             MtS,
         ),
         (
-            "esc_2021", None, "primary", &both, "mr_eroa", 0.30, "cm2", MtS,
+            "esc_2021",
+            Some(true),
+            "primary",
+            &both,
+            "mr_eroa",
+            0.30,
+            "cm2",
+            MtS,
         ),
         (
-            "esc_2021", None, "mixed", &both, "mr_eroa", 0.30, "cm2", MtS,
+            "esc_2021",
+            Some(true),
+            "mixed",
+            &both,
+            "mr_eroa",
+            0.30,
+            "cm2",
+            MtS,
         ),
         (
             "esc_2021",
@@ -211,7 +225,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_rvol",
@@ -221,7 +235,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_rvol",
@@ -231,7 +245,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &[("low_flow", false)],
             "mr_rvol",
@@ -241,7 +255,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2021",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_rf",
@@ -251,7 +265,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2025",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_eroa",
@@ -261,7 +275,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2025",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_rvol",
@@ -271,7 +285,7 @@ fn secondary_mr_lower_thresholds() {
         ),
         (
             "esc_2025",
-            None,
+            Some(true),
             "secondary",
             &both,
             "mr_rvol",
