@@ -252,15 +252,10 @@ struct FramesOutput {
 /// `echolab frames FILE [--json]`: SHA-256 and mean of each frame's reference samples.
 pub fn frames(a: &FramesArgs) -> anyhow::Result<ExitCode> {
     let file = open(&a.file)?;
-    let samples = file
-        .samples_all_parallel()
+    let channels = file.reference_channels();
+    let frames = file
+        .digests_parallel()
         .map_err(|e| file_error(&e, &a.file))?;
-    let channels = samples.first().map_or(0, |s| s.channels);
-    let frames: Vec<FrameDigest> = samples
-        .iter()
-        .zip(0u32..)
-        .map(|(s, i)| s.digest(i))
-        .collect();
     if a.json {
         super::print_json(&FramesOutput {
             file: a.file.display().to_string(),

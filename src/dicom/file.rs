@@ -16,7 +16,7 @@ use super::cache::{DEFAULT_CACHE_BYTES, FrameCache};
 use super::codec::{self, Syntax};
 use super::color::{self, SampleFormat};
 use super::error::{DicomError, Result};
-use super::frames::{FrameSamples, RgbFrame};
+use super::frames::{FrameDigest, FrameSamples, RgbFrame};
 use super::guard::Scan;
 use super::header::{Header, Photometric};
 use super::info::read_header_prefix;
@@ -37,6 +37,8 @@ const EXPLICIT_VR_BE: &str = "1.2.840.10008.1.2.2";
 /// `Arc` and decode ahead from a background thread.
 #[derive(Debug)]
 pub struct DicomFile {
+    // Fields are private: the type is `Send + Sync` (checked by a test) so an `Arc` of it
+    // can feed a background decoding thread.
     header: Header,
     timing: Timing,
     calibration: Calibration,
@@ -210,6 +212,18 @@ impl DicomFile {
         self.cache.usage()
     }
 
+    /// Channels of the reference samples: 1 for grey (as stored), 3 for every colour
+    /// interpretation including palettes.
+    pub fn reference_channels(&self) -> u8 {
+        if self.header.samples_per_pixel == 1
+            && self.header.photometric != Photometric::PaletteColor
+        {
+            1
+        } else {
+            3
+        }
+    }
+
     /// Display frame `index` (RGB8), from the cache or decoded now.
     pub fn frame_rgb(&self, index: u32) -> Result<Arc<RgbFrame>> {
         if let Some(frame) = self.cache.get(index) {
@@ -266,11 +280,12 @@ impl DicomFile {
             .collect()
     }
 
-    /// Reference samples of every frame on all cores, in order (for `echolab frames`).
-    pub fn samples_all_parallel(&self) -> Result<Vec<FrameSamples>> {
+    /// SHA-256 and mean of every frame's reference samples on all cores, in order (what
+    /// `echolab frames` prints); frames are dropped as soon as they are digested.
+    pub fn digests_parallel(&self) -> Result<Vec<FrameDigest>> {
         (0..self.frame_count())
             .into_par_iter()
-            .map(|i| self.frame_samples(i))
+            .map(|i| self.frame_samples(i).map(|s| s.digest(i)))
             .collect()
     }
 }
@@ -334,4 +349,13 @@ fn parse_checked(bytes: &[u8], header_only: bool) -> Result<(InMemDicomObject, S
         ));
     }
     Ok((obj, uid.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dicom_file_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::DicomFile>();
+    }
 }

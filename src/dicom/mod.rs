@@ -22,7 +22,10 @@
 //!
 //! * [`DicomFile`] — `open(path)`, `from_bytes(&[u8])`, `header()`, `frame_count()`,
 //!   `frame_rgb(i)`, `frame_samples(i)` (reference form), `decode_all_parallel()`,
-//!   `timing()`, `calibration()`, `set_cache_capacity(bytes)`. `Send + Sync`.
+//!   `digests_parallel()`, `timing()`, `calibration()`, `set_cache_capacity(bytes)`,
+//!   `is_lossy()`. `Send + Sync`: wrap it in an `Arc` and call `frame_rgb` from a
+//!   background thread to decode ahead. `open` leaves uncompressed pixel data in the file
+//!   (frames are read when decoded) and loads compressed fragments (small).
 //! * [`read_info(path)`](read_info) — [`FileInfo`] (header, timing, calibration) without
 //!   reading pixel data: for a study browser scanning folders.
 //! * [`Header`] — UIDs, patient ID/name, study date, modality, manufacturer, series
