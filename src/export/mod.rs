@@ -24,6 +24,8 @@ mod sr_codes;
 mod sr_tree;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +57,12 @@ pub enum ExportError {
     /// The export cannot be made as asked.
     #[error("{0}")]
     Invalid(String),
+    /// The user cancelled the export; `written` files were complete before it stopped.
+    #[error("export cancelled after {written} file(s)")]
+    Cancelled {
+        /// Files written completely before the cancel.
+        written: usize,
+    },
     /// Encoding the output failed.
     #[error("{path}: {message}")]
     Encode {
@@ -100,6 +108,17 @@ pub struct ExportOptions {
     pub deidentify_trial_id: Option<String>,
     /// Extra folders to look for the measured DICOM files in (besides each report's folder).
     pub image_dirs: Vec<PathBuf>,
+    /// Set from another thread to stop a batch between reports (the GUI's Cancel button).
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl ExportOptions {
+    fn cancelled(&self, written: usize) -> Result<(), ExportError> {
+        match &self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(ExportError::Cancelled { written }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A signed report loaded for export, with its verified bytes.
@@ -226,6 +245,7 @@ pub fn export(
             if let Some(first) = inputs.first() {
                 tick(0, &first.path);
             }
+            options.cancelled(0)?;
             let bytes = match format {
                 ExportFormat::Csv if options.long => csv::long_csv(&reports),
                 ExportFormat::Csv => csv::wide_csv(&reports),
@@ -248,6 +268,7 @@ pub fn export(
             let mut index = ImageIndex::new(options.image_dirs.clone());
             for (i, input) in inputs.iter().enumerate() {
                 tick(i, &input.path);
+                options.cancelled(summary.files.len())?;
                 let path = per_report_path(out, input, total, format.extension());
                 let report_dir = input.path.parent().unwrap_or(Path::new("."));
                 index.add_dir(report_dir);
