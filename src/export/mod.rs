@@ -177,13 +177,35 @@ pub struct ExportSummary {
 }
 
 /// Where a per-report output goes: `out` itself for a single report (unless it is an existing
-/// folder), else `out/<name>.<ext>`.
-fn per_report_path(out: &Path, input: &SignedInput, n: usize, ext: &str) -> PathBuf {
+/// folder), else `out/<subject>_<visit>_<read id>_v<version>.<ext>` so a folder of read sheets
+/// sorts by subject and visit. De-identified exports name the trial's subject code, never the
+/// original subject id.
+fn per_report_path(
+    out: &Path,
+    input: &SignedInput,
+    deid: Option<&Deidentifier>,
+    n: usize,
+    ext: &str,
+) -> PathBuf {
     if n == 1 && !out.is_dir() {
         return out.to_owned();
     }
     let r = &input.report;
-    out.join(format!("{}_v{}.{ext}", sanitize(&r.report_id), r.version))
+    let subject = match deid {
+        Some(d) => Some(d.subject(r.subject_id.as_deref())),
+        None => r.subject_id.clone(),
+    };
+    let mut name = String::new();
+    if let Some(s) = subject.filter(|s| !s.is_empty()) {
+        name.push_str(&sanitize(&s));
+        name.push('_');
+    }
+    if let Some(v) = r.visit {
+        name.push_str(&sanitize(v.code()));
+        name.push('_');
+    }
+    name.push_str(&sanitize(&r.report_id));
+    out.join(format!("{name}_v{}.{ext}", r.version))
 }
 
 fn sanitize(s: &str) -> String {
@@ -269,7 +291,7 @@ pub fn export(
             for (i, input) in inputs.iter().enumerate() {
                 tick(i, &input.path);
                 options.cancelled(summary.files.len())?;
-                let path = per_report_path(out, input, total, format.extension());
+                let path = per_report_path(out, input, deid.as_ref(), total, format.extension());
                 let report_dir = input.path.parent().unwrap_or(Path::new("."));
                 index.add_dir(report_dir);
                 let (bytes, notes) = match format {
