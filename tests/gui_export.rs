@@ -91,6 +91,17 @@ fn csv_export_through_the_window() {
     // The output defaults to read_sheets.csv beside the reports.
     let out = reports.join("read_sheets.csv");
     assert_eq!(h.state().export.form.out_text, out.display().to_string());
+    // Switching to PDF makes the default a folder; switching back restores the CSV file.
+    let ctx = h.ctx.clone();
+    h.state_mut().export.form.format = FormatChoice::Pdf;
+    h.state_mut()
+        .apply_export(&ctx, ExportCommand::FormatChanged(FormatChoice::CsvWide));
+    let folder = reports.join("read_sheets");
+    assert_eq!(h.state().export.form.out_text, folder.display().to_string());
+    h.state_mut().export.form.format = FormatChoice::CsvWide;
+    h.state_mut()
+        .apply_export(&ctx, ExportCommand::FormatChanged(FormatChoice::Pdf));
+    assert_eq!(h.state().export.form.out_text, out.display().to_string());
 
     h.get_by_label("Export").click();
     h.run_ok();

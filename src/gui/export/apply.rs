@@ -44,6 +44,14 @@ impl App {
             }
             ExportCommand::ClearFiles => self.export.form.files.clear(),
             ExportCommand::PickOutput => self.pick_export_output(),
+            ExportCommand::FormatChanged(old) => {
+                let form = &self.export.form;
+                let old_default = super::default_output(&form.files, old);
+                if form.out_text.trim().is_empty() || Path::new(form.out_text.trim()) == old_default
+                {
+                    self.export.form.out_text = self.default_export_output();
+                }
+            }
             ExportCommand::Start => {
                 self.export.message = None;
                 if let Err(e) = self.start_export(ctx) {
@@ -108,20 +116,11 @@ impl App {
         true
     }
 
-    /// `read_sheets.csv` (or a folder) beside the first report.
     fn default_export_output(&self) -> String {
         let form = &self.export.form;
-        let dir = form
-            .files
-            .first()
-            .and_then(|f| f.parent())
-            .unwrap_or(Path::new("."));
-        let name = if form.format.writes_folder() {
-            "read_sheets".to_owned()
-        } else {
-            format!("read_sheets.{}", form.format.format().extension())
-        };
-        dir.join(name).display().to_string()
+        super::default_output(&form.files, form.format)
+            .display()
+            .to_string()
     }
 
     fn pick_export_output(&mut self) {

@@ -182,6 +182,7 @@ fn source_ui(
 
 fn options_ui(ui: &mut Ui, state: &mut ExportState, out: &mut Vec<ExportCommand>) {
     let form = &mut state.form;
+    let before = form.format;
     egui::ComboBox::from_label("Format")
         .selected_text(form.format.label())
         .show_ui(ui, |ui| {
@@ -189,6 +190,9 @@ fn options_ui(ui: &mut Ui, state: &mut ExportState, out: &mut Vec<ExportCommand>
                 ui.selectable_value(&mut form.format, f, f.label());
             }
         });
+    if form.format != before {
+        out.push(ExportCommand::FormatChanged(before));
+    }
     ui.horizontal(|ui| {
         ui.checkbox(&mut form.deidentify, "De-identify (PS3.15 basic profile)");
         if form.deidentify {

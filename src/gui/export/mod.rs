@@ -151,10 +151,26 @@ pub enum ExportCommand {
     ClearFiles,
     /// Ask where to write with the native dialog.
     PickOutput,
+    /// The format changed from this one (a default output name follows the new format).
+    FormatChanged(FormatChoice),
     /// Start the export.
     Start,
     /// Stop the running export between reads.
     Cancel,
+}
+
+/// The default output: `read_sheets.<ext>` (or a `read_sheets` folder for per-read formats)
+/// beside the first report.
+pub fn default_output(files: &[PathBuf], format: FormatChoice) -> PathBuf {
+    let dir = files
+        .first()
+        .and_then(|f| f.parent())
+        .unwrap_or(std::path::Path::new("."));
+    if format.writes_folder() {
+        dir.join("read_sheets")
+    } else {
+        dir.join(format!("read_sheets.{}", format.format().extension()))
+    }
 }
 
 /// How the last export ended.
