@@ -86,6 +86,8 @@ pub struct App {
     pub open_path_text: String,
     /// Sign-in, worklist, drafts and signing of reading reports.
     pub records: crate::gui::records::RecordsState,
+    /// Baseline vs follow-up compare and longitudinal plot windows.
+    pub compare: crate::gui::compare::CompareState,
     loader: Option<Loader<dyn ImageFile>>,
     decoder: Option<Decoder>,
 }
@@ -149,6 +151,7 @@ impl App {
             status,
             open_path_text: String::new(),
             records: Default::default(),
+            compare: Default::default(),
             loader,
             decoder,
         };
