@@ -202,6 +202,10 @@ pub fn show(ctx: &egui::Context, app: &mut App) {
         library_dirs: library_dirs(app),
         records: &app.records.model,
     };
+    if !commands.is_empty() {
+        // The windows were drawn before these changes: draw them again.
+        ctx.request_repaint();
+    }
     for c in commands {
         app.compare.apply(ctx, c, &env);
     }

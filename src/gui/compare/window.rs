@@ -127,12 +127,17 @@ fn sources_ui(ui: &mut Ui, model: &CompareModel, forms: &mut CompareForms) -> Ve
     out
 }
 
+/// `text` with the glyphs the bundled fonts lack replaced (`→` becomes `->`).
+pub fn display_text(text: &str) -> String {
+    text.replace('→', "->")
+}
+
 /// The delta table and the grade change, as [`crate::compare::compare`] computed them.
 fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
     let subject = table.subject_id.as_deref().unwrap_or("(no subject id)");
     ui.label(
         RichText::new(format!(
-            "Subject {subject}: {} → {}",
+            "Subject {subject}: {} -> {}",
             table.baseline.label, table.followup.label
         ))
         .heading(),
@@ -145,11 +150,11 @@ fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
         table.followup.version
     ));
     for w in &table.warnings {
-        ui.colored_label(theme::WARNING, w);
+        ui.colored_label(theme::WARNING, display_text(w));
     }
     ui.horizontal(|ui| {
         ui.label("MR grade:");
-        ui.label(RichText::new(&table.grade.text).strong());
+        ui.label(RichText::new(display_text(&table.grade.text)).strong());
     });
     egui::Grid::new("delta_table")
         .striped(true)
