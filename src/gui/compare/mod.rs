@@ -13,7 +13,7 @@
 //! * [`images`]: the measured images of each report, their view type, and where the files are;
 //! * [`panes`]: the two cine panes, their frames (decoded in the background) and drawings;
 //! * [`window`]: the compare window; [`plot`]: the longitudinal plot window;
-//! * [`apply`]: [`CompareState::apply`].
+//! * [`apply`]: the one place that changes compare state, [`CompareState::apply`].
 
 pub mod apply;
 pub mod images;
