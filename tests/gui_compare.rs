@@ -412,3 +412,96 @@ fn plot_window_has_one_point_per_visit_of_the_subject() {
             .is_some()
     );
 }
+
+/// Writes a baseline / follow-up pair over the sample study (both on the real sample A4C
+/// files: RLE at baseline, JPEG at follow-up), a 12-month read and two more subjects, into
+/// `$ECHOLAB_COMPARE_FIXTURE` (default `target/compare-fixture`), for looking at the windows:
+/// `cargo test --test gui_compare -- --ignored write_compare_fixture`.
+#[test]
+#[ignore = "writes the screenshot fixture"]
+fn write_compare_fixture() {
+    let dir = std::env::var_os("ECHOLAB_COMPARE_FIXTURE")
+        .map_or_else(|| PathBuf::from("target/compare-fixture"), PathBuf::from);
+    std::fs::create_dir_all(&dir).unwrap();
+    let gt = ground_truth();
+    let sop = a4c_sop(&gt);
+    let jpeg_sop = gt["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "a4c_cine_jpeg.dcm")
+        .unwrap()["sop_instance_uid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (ed_frame, ed_pts) = contour(&gt, "ed");
+    let (es_frame, es_pts) = contour(&gt, "es");
+    let baseline = signed(
+        "r-base",
+        "SUBJ-001",
+        Visit::Baseline,
+        BASELINE_VALUES,
+        vec![
+            lv("lv_a4c_ed", "a4c_cine.dcm", &sop, ed_frame, ed_pts.clone()),
+            lv("lv_a4c_es", "a4c_cine.dcm", &sop, es_frame, es_pts.clone()),
+        ],
+    );
+    let followup = signed(
+        "r-m6",
+        "SUBJ-001",
+        Visit::Month6,
+        FOLLOWUP_VALUES,
+        vec![
+            lv(
+                "lv_a4c_ed",
+                "a4c_cine_jpeg.dcm",
+                &jpeg_sop,
+                ed_frame,
+                ed_pts,
+            ),
+            lv(
+                "lv_a4c_es",
+                "a4c_cine_jpeg.dcm",
+                &jpeg_sop,
+                es_frame,
+                es_pts,
+            ),
+        ],
+    );
+    write(&dir, &baseline);
+    write(&dir, &followup);
+    let scaled = |k: f64| -> Vec<(&'static str, f64, &'static str)> {
+        FOLLOWUP_VALUES
+            .iter()
+            .map(|&(id, v, u)| (id, v * k, u))
+            .collect()
+    };
+    let m12 = scaled(0.9);
+    write(
+        &dir,
+        &signed("r-m12", "SUBJ-001", Visit::Month12, &m12, Vec::new()),
+    );
+    for (i, (subject, k)) in [("SUBJ-002", 1.2), ("SUBJ-003", 0.8)]
+        .into_iter()
+        .enumerate()
+    {
+        for (j, (visit, f)) in [
+            (Visit::Baseline, 1.0),
+            (Visit::Month6, 0.85),
+            (Visit::Month12, 0.8),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let values: Vec<_> = BASELINE_VALUES
+                .iter()
+                .map(|&(id, v, u)| (id, v * k * f, u))
+                .collect();
+            write(
+                &dir,
+                &signed(&format!("r-s{i}-{j}"), subject, visit, &values, Vec::new()),
+            );
+        }
+    }
+    println!("fixture written to {}", dir.display());
+}

@@ -140,6 +140,7 @@ pub fn plot_window(
     let mut open = true;
     egui::Window::new("Longitudinal plot")
         .open(&mut open)
+        .default_pos([40.0, 60.0])
         .default_size([900.0, 620.0])
         .resizable(true)
         .show(ctx, |ui| {

@@ -8,8 +8,10 @@ use super::{CompareCommand, CompareForms, CompareModel, Side};
 use crate::compare::DeltaTable;
 use crate::gui::theme;
 
-/// Height of the cine panes.
-const PANE_HEIGHT: f32 = 360.0;
+/// Smallest and largest height of the cine panes.
+const PANE_HEIGHT: (f32, f32) = (220.0, 600.0);
+/// Width of the delta-table column.
+const TABLE_WIDTH: f32 = 390.0;
 
 /// The compare window (when open).
 pub fn compare_window(
@@ -21,9 +23,9 @@ pub fn compare_window(
     let mut open = true;
     egui::Window::new("Compare visits")
         .open(&mut open)
-        .default_size([1120.0, 760.0])
+        .default_pos([12.0, 40.0])
+        .default_size([1250.0, 700.0])
         .resizable(true)
-        .scroll([false, true])
         .show(ctx, |ui| {
             out.extend(sources_ui(ui, model, forms));
             if let Some(msg) = &model.message {
@@ -31,9 +33,15 @@ pub fn compare_window(
             }
             if let Some(table) = &model.table {
                 ui.separator();
-                delta_ui(ui, table);
-                ui.separator();
-                out.extend(cine_ui(ui, model));
+                heading_ui(ui, table);
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(TABLE_WIDTH);
+                        delta_ui(ui, table);
+                    });
+                    ui.separator();
+                    ui.vertical(|ui| out.extend(cine_ui(ui, model)));
+                });
             }
         });
     if !open {
@@ -66,7 +74,9 @@ fn labelled_path(
 
 fn sources_ui(ui: &mut Ui, model: &CompareModel, forms: &mut CompareForms) -> Vec<CompareCommand> {
     let mut out = Vec::new();
+    // A new id once a pair is loaded, so the section folds away then.
     egui::CollapsingHeader::new("Reports")
+        .id_salt(("compare_sources", model.table.is_some()))
         .default_open(model.table.is_none())
         .show(ui, |ui| {
             ui.label(RichText::new("Signed report files").strong());
@@ -132,8 +142,8 @@ pub fn display_text(text: &str) -> String {
     text.replace('→', "->")
 }
 
-/// The delta table and the grade change, as [`crate::compare::compare`] computed them.
-fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
+/// Subject, visits, reads and warnings.
+fn heading_ui(ui: &mut Ui, table: &DeltaTable) {
     let subject = table.subject_id.as_deref().unwrap_or("(no subject id)");
     ui.label(
         RichText::new(format!(
@@ -152,7 +162,11 @@ fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
     for w in &table.warnings {
         ui.colored_label(theme::WARNING, display_text(w));
     }
-    ui.horizontal(|ui| {
+}
+
+/// The delta table and the grade change, as [`crate::compare::compare`] computed them.
+fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
+    ui.horizontal_wrapped(|ui| {
         ui.label("MR grade:");
         ui.label(RichText::new(display_text(&table.grade.text)).strong());
     });
@@ -174,6 +188,14 @@ fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
                 ui.end_row();
             }
         });
+    ui.label(
+        RichText::new(
+            "Δ = follow-up − baseline; Δ % relative to baseline. Values as graded (derived), \
+             else the mean of the measurements.",
+        )
+        .small()
+        .weak(),
+    );
 }
 
 fn cine_ui(ui: &mut Ui, model: &CompareModel) -> Vec<CompareCommand> {
@@ -244,13 +266,15 @@ fn cine_ui(ui: &mut Ui, model: &CompareModel) -> Vec<CompareCommand> {
         let n = pair.panes[lead].frame_count();
         if n > 1 {
             let mut f = pair.cine.frame;
-            let slider = egui::Slider::new(&mut f, 0..=n - 1).text("frame");
+            // Frame numbers are in the pane lines (1-based, as in the cine bar).
+            let slider = egui::Slider::new(&mut f, 0..=n - 1).show_value(false);
             if ui.add(slider).changed() {
                 out.push(CompareCommand::SetFrame(f));
             }
         }
         ui.label(format!("leading: {}", pair.panes[lead].side.title()));
     });
+    let height = (ui.available_height() - 64.0).clamp(PANE_HEIGHT.0, PANE_HEIGHT.1);
     ui.columns(2, |cols| {
         for (col, pane) in cols.iter_mut().zip(pair.panes.iter()) {
             col.label(RichText::new(pane.choice.label()).small());
@@ -262,7 +286,7 @@ fn cine_ui(ui: &mut Ui, model: &CompareModel) -> Vec<CompareCommand> {
             }
             let width = col.available_width();
             let (rect, _) =
-                col.allocate_exact_size(egui::vec2(width, PANE_HEIGHT), egui::Sense::hover());
+                col.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
             pane.paint(col, rect);
         }
     });
