@@ -190,7 +190,7 @@ fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
         });
     ui.label(
         RichText::new(
-            "Δ = follow-up − baseline; Δ % relative to baseline. Values as graded (derived), \
+            "Δ = follow-up - baseline; Δ % relative to baseline. Values as graded (derived), \
              else the mean of the measurements.",
         )
         .small()
