@@ -242,12 +242,34 @@ fn choice_ui(ui: &mut Ui, model: &PlotModel) -> Vec<CompareCommand> {
     out
 }
 
+/// Grid lines at the protocol visits (months).
+fn visit_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = input.bounds;
+    crate::report::Visit::ALL
+        .iter()
+        .map(|v| f64::from(v.months()))
+        .filter(|m| *m >= lo && *m <= hi)
+        .map(|value| egui_plot::GridMark {
+            value,
+            step_size: 6.0,
+        })
+        .collect()
+}
+
 fn plot_ui(ui: &mut Ui, model: &PlotModel) {
     let series = model.series();
-    let (label, unit) = series
+    let unit = series
         .values()
         .next()
-        .map(|s| (s.label.clone(), s.unit.clone()))
+        .map(|s| s.unit.clone())
+        .unwrap_or_default();
+    // The picker's name (`EROA`), else the series label.
+    let label = model
+        .parameters()
+        .into_iter()
+        .find(|(id, _)| *id == model.parameter)
+        .map(|(_, l)| l)
+        .or_else(|| series.values().next().map(|s| s.label.clone()))
         .unwrap_or_default();
     let across = model.subject.is_none();
     let total: usize = series.values().map(|s| s.points.len()).sum();
@@ -268,6 +290,20 @@ fn plot_ui(ui: &mut Ui, model: &PlotModel) {
             format!("{no_visit} read(s) without a visit are not plotted"),
         );
     }
+    if across {
+        let text: Vec<String> = summary
+            .iter()
+            .map(|s| format!("{} mo: n = {}", s.months, s.n))
+            .collect();
+        ui.label(text.join(" · "));
+        ui.label(
+            RichText::new(
+                "Faint lines: one per subject; diamonds: median per visit. Hover a point.",
+            )
+            .small()
+            .weak(),
+        );
+    }
     let parameter = model.parameter.clone();
     let lookup = series.clone();
     let summary_for_hover = summary.clone();
@@ -281,6 +317,7 @@ fn plot_ui(ui: &mut Ui, model: &PlotModel) {
         })
         .include_x(0.0)
         .include_x(24.0)
+        .x_grid_spacer(visit_marks)
         .label_formatter(move |pos| {
             let HoverPosition::NearDataPoint {
                 plot_name, index, ..
@@ -321,7 +358,7 @@ fn plot_ui(ui: &mut Ui, model: &PlotModel) {
                 }
             });
     }
-    let faint = Color32::from_rgba_unmultiplied(140, 170, 200, 90);
+    let faint = Color32::from_rgba_unmultiplied(150, 180, 210, 140);
     plot.show(ui, |plot_ui| {
         for (i, (subject, s)) in series.iter().enumerate() {
             let pts: Vec<[f64; 2]> = s
@@ -367,11 +404,4 @@ fn plot_ui(ui: &mut Ui, model: &PlotModel) {
             );
         }
     });
-    if across {
-        let text: Vec<String> = summary
-            .iter()
-            .map(|s| format!("{} mo: n = {}", s.months, s.n))
-            .collect();
-        ui.label(text.join(" · "));
-    }
 }
