@@ -505,3 +505,71 @@ fn write_compare_fixture() {
     }
     println!("fixture written to {}", dir.display());
 }
+
+/// Database reads carry visit labels: blinded roles get the blinding message, an admin gets
+/// the database's answer (here: no signed reads of the subject).
+#[test]
+fn database_visits_need_an_admin_session() {
+    use echolab::gui::compare::sources::BLINDED_MESSAGE;
+    use echolab::signing::KdfParams;
+    use echolab::store::{Credentials, Role, Store};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db").join("echolab.sqlite3");
+    let t0 = datetime!(2026-03-04 10:00:00 UTC);
+    let pass = "correct horse battery staple";
+    let mut store = Store::open(&db).unwrap();
+    store.set_kdf_params(KdfParams::insecure_fast_for_tests());
+    store
+        .add_reader("admin", "r1", "Rita Reader", Role::Reader, pass, t0)
+        .unwrap();
+    store
+        .add_reader("admin", "a1", "Ann Admin", Role::Admin, pass, t0)
+        .unwrap();
+    let session = |store: &mut Store, id: &str| {
+        let credentials = Credentials {
+            reader_id: id.to_owned(),
+            passphrase: pass.to_owned(),
+        };
+        store.sign_in(&credentials, t0).unwrap()
+    };
+    let reader = session(&mut store, "r1");
+    let admin = session(&mut store, "a1");
+    drop(store);
+
+    let mut h = harness(tmp.path());
+    h.state_mut().records.model.db_path = Some(db);
+    h.get_by_label("Review").click();
+    h.run_ok();
+    h.get_by_label("Compare visits…").click();
+    h.run_ok();
+    type_into(&mut h, "Subject id", "SUBJ-001");
+
+    // Not signed in.
+    h.get_by_label("List signed reads").click();
+    h.run_ok();
+    let msg = h.state().compare.model.message.clone().unwrap();
+    assert!(msg.contains("Sign in"), "{msg}");
+
+    // A blinded reader.
+    h.state_mut().records.model.session = Some(reader);
+    h.get_by_label("List signed reads").click();
+    h.run_ok();
+    assert_eq!(
+        h.state().compare.model.message.as_deref(),
+        Some(BLINDED_MESSAGE)
+    );
+    assert!(h.query_by_label(BLINDED_MESSAGE).is_some());
+    assert!(h.state().compare.model.db_reads.is_empty());
+
+    // An admin passes the blinding check and reads the database.
+    h.state_mut().records.model.session = Some(admin);
+    h.get_by_label("List signed reads").click();
+    h.run_ok();
+    let msg = h.state().compare.model.message.clone().unwrap();
+    assert!(
+        msg.contains("no signed read") && msg.contains("SUBJ-001"),
+        "{msg}"
+    );
+    assert_ne!(msg, BLINDED_MESSAGE);
+}

@@ -267,7 +267,9 @@ fn cine_ui(ui: &mut Ui, model: &CompareModel) -> Vec<CompareCommand> {
         if n > 1 {
             let mut f = pair.cine.frame;
             // Frame numbers are in the pane lines (1-based, as in the cine bar).
-            let slider = egui::Slider::new(&mut f, 0..=n - 1).show_value(false);
+            let slider = egui::Slider::new(&mut f, 0..=n - 1)
+                .show_value(false)
+                .text("frame");
             if ui.add(slider).changed() {
                 out.push(CompareCommand::SetFrame(f));
             }
