@@ -134,3 +134,52 @@ pub fn of_view(choices: &[ImageChoice], view: &str) -> Vec<usize> {
     });
     idx
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(sop: &str, view: &str, frames: Option<u32>) -> ImageChoice {
+        ImageChoice {
+            sop_instance_uid: sop.to_owned(),
+            source_file: None,
+            view: view.to_owned(),
+            measured: vec!["lv_a4c_ed".to_owned()],
+            path: frames.map(|_| PathBuf::from(format!("{sop}.dcm"))),
+            frames,
+        }
+    }
+
+    #[test]
+    fn catalog_views_stop_at_the_first_comma() {
+        let c = Catalog::builtin();
+        assert_eq!(
+            catalog_view(c, "lv_a4c_ed").as_deref(),
+            Some("Apical 4-chamber")
+        );
+        assert_eq!(
+            catalog_view(c, "lv_a2c_es").as_deref(),
+            Some("Apical 2-chamber")
+        );
+        assert_eq!(catalog_view(c, "no_such_id"), None);
+    }
+
+    #[test]
+    fn common_views_put_cines_first_and_of_view_found_files_first() {
+        let b = vec![
+            choice("1", "PLAX", Some(1)),
+            choice("2", "Apical 4-chamber", Some(32)),
+            choice("3", "Apical 2-chamber", Some(32)),
+        ];
+        let f = vec![
+            choice("4", "PLAX", Some(1)),
+            choice("5", "Apical 4-chamber", None),
+            choice("6", "Apical 4-chamber", Some(40)),
+        ];
+        assert_eq!(common_views(&b, &f), vec!["Apical 4-chamber", "PLAX"]);
+        // The found 40-frame file before the missing one.
+        assert_eq!(of_view(&f, "Apical 4-chamber"), vec![2, 1]);
+        assert!(of_view(&f, "Apical 2-chamber").is_empty());
+        assert!(choice("5", "x", None).label().contains("file not found"));
+    }
+}
