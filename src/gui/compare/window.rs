@@ -139,7 +139,7 @@ fn sources_ui(ui: &mut Ui, model: &CompareModel, forms: &mut CompareForms) -> Ve
 
 /// `text` with the glyphs the bundled fonts lack replaced (`→` becomes `->`).
 pub fn display_text(text: &str) -> String {
-    text.replace('→', "->")
+    text.replace('\u{2192}', "->")
 }
 
 /// Subject, visits, reads and warnings.
