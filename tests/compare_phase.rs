@@ -15,18 +15,27 @@ fn sample(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn corpus_file(name: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("ECHOLAB_REAL_DICOM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/dicom"));
-    [
-        base.join("files"),
-        base.clone(),
-        PathBuf::from("/work/shared/dicom/files"),
-    ]
-    .into_iter()
-    .map(|d| d.join(name))
-    .find(|p| p.is_file())
+/// A file of the real corpus: `$ECHOLAB_REAL_DICOM/files`, else `../shared/dicom/files` (main
+/// checkout) or `../../shared/dicom/files` (a worktree under `wt/`). A missing corpus fails
+/// the test, as in `dicom_real` (CI sets `ECHOLAB_REAL_DICOM`).
+fn corpus_file(name: &str) -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bases: Vec<PathBuf> = match std::env::var_os("ECHOLAB_REAL_DICOM") {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
+            manifest.join("../shared/dicom"),
+            manifest.join("../../shared/dicom"),
+        ],
+    };
+    bases
+        .iter()
+        .map(|b| b.join("files").join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "real DICOM corpus file {name} not found under {bases:?} (set ECHOLAB_REAL_DICOM)"
+            )
+        })
 }
 
 fn cycles(path: &Path, marks: &[usize]) -> CardiacCycles {
@@ -57,10 +66,7 @@ fn sample_cines_align_by_r_wave_across_frame_time_vector() {
 #[test]
 fn vendor_cine_without_r_waves_falls_back_to_frame_0_and_heart_rate() {
     // will-jxl.dcm: 27 frames, Frame Time 47.4359 ms, Heart Rate 57, no R Wave Pointer.
-    let Some(path) = corpus_file("will-jxl.dcm") else {
-        eprintln!("skipped: will-jxl.dcm not found (set ECHOLAB_REAL_DICOM)");
-        return;
-    };
+    let path = corpus_file("will-jxl.dcm");
     let vendor = cycles(&path, &[]);
     assert_eq!(vendor.frame_count(), 27);
     assert_eq!(vendor.source(), EdSource::FirstFrame);
