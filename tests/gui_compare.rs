@@ -381,6 +381,26 @@ fn plot_window_has_one_point_per_visit_of_the_subject() {
         h.query_by_label_contains("of subject SUBJ-001: 2 visit(s)")
             .is_some()
     );
+    // The grade as an ordinal axis: severe (rank 3) → moderate-to-severe (rank 2).
+    h.state_mut()
+        .compare
+        .request(echolab::gui::compare::CompareCommand::PlotParameter(
+            echolab::compare::GRADE_PARAMETER.to_owned(),
+        ));
+    h.run_ok();
+    let s = h.state().compare.plot.series();
+    let ranks: Vec<f64> = s["SUBJ-001"].points.iter().map(|p| p.value).collect();
+    assert_eq!(ranks, vec![3.0, 2.0]);
+    assert!(
+        h.query_by_label_contains("MR grade of subject SUBJ-001")
+            .is_some()
+    );
+    h.state_mut()
+        .compare
+        .request(echolab::gui::compare::CompareCommand::PlotParameter(
+            "mr_eroa".to_owned(),
+        ));
+    h.run_ok();
 
     // From the folder: three visits of SUBJ-001, and across subjects n per visit.
     type_into(&mut h, "Reports folder", &tmp.path().display().to_string());
