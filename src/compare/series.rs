@@ -120,8 +120,8 @@ pub fn trial_series(reports: &[ReadingReport], parameter: &str) -> BTreeMap<Stri
         .collect()
 }
 
-/// Summary of a parameter at each visit across subjects: (months, n, mean, min, max), sorted by
-/// months; points without a visit are left out.
+/// Summary of a parameter at each visit across subjects: (months, n, mean, median, min, max),
+/// sorted by months; points without a visit are left out.
 pub fn visit_summary(series: &BTreeMap<String, Series>) -> Vec<VisitStat> {
     let mut by_month: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
     for s in series.values() {
@@ -133,8 +133,15 @@ pub fn visit_summary(series: &BTreeMap<String, Series>) -> Vec<VisitStat> {
     }
     by_month
         .into_iter()
-        .map(|(months, v)| {
+        .map(|(months, mut v)| {
             let n = v.len();
+            v.sort_by(f64::total_cmp);
+            let mid = n / 2;
+            let median = match (v.get(mid.wrapping_sub(1)), v.get(mid)) {
+                (Some(a), Some(b)) if n % 2 == 0 => (a + b) / 2.0,
+                (_, Some(b)) => *b,
+                _ => f64::NAN,
+            };
             let mean = v.iter().sum::<f64>() / n as f64;
             let min = v.iter().copied().fold(f64::INFINITY, f64::min);
             let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -142,6 +149,7 @@ pub fn visit_summary(series: &BTreeMap<String, Series>) -> Vec<VisitStat> {
                 months,
                 n,
                 mean,
+                median,
                 min,
                 max,
             }
@@ -158,8 +166,49 @@ pub struct VisitStat {
     pub n: usize,
     /// Mean.
     pub mean: f64,
+    /// Median (mean of the two middle values for an even count).
+    pub median: f64,
     /// Minimum.
     pub min: f64,
     /// Maximum.
     pub max: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(subject: &str, points: &[(u32, f64)]) -> Series {
+        Series {
+            subject_id: subject.to_owned(),
+            parameter: "mr_eroa".to_owned(),
+            label: "EROA".to_owned(),
+            unit: "cm2".to_owned(),
+            points: points
+                .iter()
+                .map(|&(months, value)| SeriesPoint {
+                    months: Some(months),
+                    visit_label: String::new(),
+                    value,
+                    report_id: subject.to_owned(),
+                    version: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn visit_summary_has_median_and_n() {
+        let mut all = BTreeMap::new();
+        all.insert("a".to_owned(), series("a", &[(0, 0.4), (6, 0.3)]));
+        all.insert("b".to_owned(), series("b", &[(0, 0.6), (6, 0.1)]));
+        all.insert("c".to_owned(), series("c", &[(0, 0.5)]));
+        let s = visit_summary(&all);
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].months, s[0].n), (0, 3));
+        assert!((s[0].median - 0.5).abs() < 1e-12);
+        assert_eq!((s[1].months, s[1].n), (6, 2));
+        assert!((s[1].median - 0.2).abs() < 1e-12);
+        assert!((s[1].min - 0.1).abs() < 1e-12 && (s[1].max - 0.3).abs() < 1e-12);
+    }
 }

@@ -4,6 +4,7 @@
 //! * [`app`]: the [`App`] state, [`app::Command`]s and the one place that applies them;
 //! * [`viewer`]: canvas, overlays, zoom/pan transform, cine clock and bar;
 //! * [`tools`]: measurement tool state machines (pointer events in, edits out);
+//! * [`compare`]: baseline vs follow-up window and longitudinal plots (issue 6 §2);
 //! * [`panels`]: study list, guided protocol, measurement list, results, help;
 //! * [`background`]: named loading and decode-ahead threads on bounded channels;
 //! * [`library`], [`document`], [`calibrate`]: opened files, the editable reading, and the
@@ -15,6 +16,7 @@
 pub mod app;
 pub mod background;
 pub mod calibrate;
+pub mod compare;
 pub mod dicom_file;
 pub mod document;
 pub mod export;

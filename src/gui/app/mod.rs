@@ -88,6 +88,8 @@ pub struct App {
     pub records: crate::gui::records::RecordsState,
     /// The read-sheet export window and its running job.
     pub export: crate::gui::export::ExportState,
+    /// Baseline vs follow-up compare and longitudinal plot windows.
+    pub compare: crate::gui::compare::CompareState,
     loader: Option<Loader<dyn ImageFile>>,
     decoder: Option<Decoder>,
 }
@@ -152,6 +154,7 @@ impl App {
             open_path_text: String::new(),
             records: Default::default(),
             export: Default::default(),
+            compare: Default::default(),
             loader,
             decoder,
         };

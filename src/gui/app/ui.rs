@@ -82,6 +82,8 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     commands.extend(export.into_iter().map(Command::Export));
     let records = crate::gui::records::records_ui(&ctx, &mut app.records);
     commands.extend(records.into_iter().map(Command::Records));
+    // Compare visits / longitudinal plot windows (applies its own commands).
+    crate::gui::compare::show(&ctx, app);
     commands
 }
 
@@ -139,6 +141,10 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
         ui.menu_button("Reading", |ui| {
             let menu = crate::gui::records::reading_menu_ui(ui, &app.records.model);
             out.extend(menu.into_iter().map(Command::Records));
+        });
+        // Review ▸ Compare visits… / Longitudinal plot… (baseline vs follow-up).
+        ui.menu_button("Review", |ui| {
+            crate::gui::compare::review_menu_ui(ui, &mut app.compare);
         });
         ui.menu_button("View", |ui| {
             if ui
