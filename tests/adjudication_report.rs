@@ -57,7 +57,12 @@ fn per_parameter_draft(a: &ReadingReport, b: &ReadingReport) -> AdjudicationReco
             let v = if p == "mr_eroa" {
                 value(0.38, "cm2", ValueOrigin::Adjudicator, "re-measured PISA")
             } else {
-                value(r.b_value.unwrap(), unit, ValueOrigin::ReadB, "B traced better")
+                value(
+                    r.b_value.unwrap(),
+                    unit,
+                    ValueOrigin::ReadB,
+                    "B traced better",
+                )
             };
             values.insert(p.clone(), v);
         }
@@ -203,5 +208,7 @@ fn wrong_reads_or_unsigned_records_are_refused() {
     let err = adjudicated_report(&signed, &a, &other, now).unwrap_err();
     assert!(err.to_string().contains("another record hash"), "{err}");
     // And nothing is signed when the reads do not match.
-    assert!(sign_adjudication_with_report(&draft, &a, &other, "adj1", "Dr Adj", &key, now).is_err());
+    assert!(
+        sign_adjudication_with_report(&draft, &a, &other, "adj1", "Dr Adj", &key, now).is_err()
+    );
 }

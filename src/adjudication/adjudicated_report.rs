@@ -135,10 +135,7 @@ fn transitive_inputs(roots: &BTreeSet<String>, reads: [&ReadingReport; 2]) -> BT
 fn merged_findings(
     a: &ReadingReport,
     b: &ReadingReport,
-) -> (
-    BTreeMap<String, crate::measure::FindingValue>,
-    Vec<String>,
-) {
+) -> (BTreeMap<String, crate::measure::FindingValue>, Vec<String>) {
     let mut out = b.findings.clone();
     let mut notes = Vec::new();
     for (id, va) in &a.findings {

@@ -11,6 +11,7 @@
 //! * [`dicom_file`]: [`library::ImageFile`] over the DICOM module;
 //! * [`theme`]: every colour and size.
 
+pub mod adjudicate;
 pub mod app;
 pub mod background;
 pub mod calibrate;

@@ -25,6 +25,8 @@ pub enum Command {
 
     /// A reading-records command (sign-in, worklist, save, sign, history).
     Records(crate::gui::records::RecordsCommand),
+    /// An adjudication-window command (Review ▸ Adjudicate…).
+    Adjudicate(crate::gui::adjudicate::AdjCommand),
 
     // ------------------------------------------------------------------ cine
     /// Play or pause.

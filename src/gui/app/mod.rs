@@ -86,6 +86,8 @@ pub struct App {
     pub open_path_text: String,
     /// Sign-in, worklist, drafts and signing of reading reports.
     pub records: crate::gui::records::RecordsState,
+    /// The adjudication window (Review ▸ Adjudicate…).
+    pub adjudication: crate::gui::adjudicate::AdjudicationState,
     loader: Option<Loader<dyn ImageFile>>,
     decoder: Option<Decoder>,
 }
@@ -149,6 +151,7 @@ impl App {
             status,
             open_path_text: String::new(),
             records: Default::default(),
+            adjudication: Default::default(),
             loader,
             decoder,
         };

@@ -80,6 +80,10 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     }
     let records = crate::gui::records::records_ui(&ctx, &mut app.records);
     commands.extend(records.into_iter().map(Command::Records));
+    let session = app.records.model.session.clone();
+    let adjudication =
+        crate::gui::adjudicate::adjudication_ui(&ctx, &mut app.adjudication, session.as_ref());
+    commands.extend(adjudication.into_iter().map(Command::Adjudicate));
     commands
 }
 
@@ -128,6 +132,10 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
         ui.menu_button("Reading", |ui| {
             let menu = crate::gui::records::reading_menu_ui(ui, &app.records.model);
             out.extend(menu.into_iter().map(Command::Records));
+        });
+        ui.menu_button("Review", |ui| {
+            // Adjudication (issue 6 §1).
+            out.extend(crate::gui::adjudicate::menu_entry_ui(ui).map(Command::Adjudicate));
         });
         ui.menu_button("View", |ui| {
             if ui
