@@ -242,7 +242,9 @@ fn per_parameter_ui(ui: &mut Ui, pair: &Pair, form: &mut DecisionForm) {
                         for g in GRADES {
                             ui.selectable_value(&mut form.grade, Some(g), grade_words(g));
                         }
-                    });
+                    })
+                    .response
+                    .accessible_name("Adjudicated grade");
                 ui.add(TextEdit::singleline(&mut form.grade_reason).desired_width(260.0))
                     .accessible_name("Reason for the grade");
                 ui.end_row();

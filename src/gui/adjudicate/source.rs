@@ -105,6 +105,14 @@ impl Pair {
     }
 }
 
+/// The table label: the short key-parameter label (`EROA`), else the catalog label.
+pub fn display_label(id: &str) -> String {
+    KEY_PARAMETERS
+        .iter()
+        .find(|k| k.id == id)
+        .map_or_else(|| label(id), |k| k.short.to_owned())
+}
+
 fn rows(a: &ReadingReport, b: &ReadingReport, d: &Discordance) -> Vec<ParamRow> {
     let va = all_values(a);
     let vb = all_values(b);
@@ -139,7 +147,7 @@ fn rows(a: &ReadingReport, b: &ReadingReport, d: &Discordance) -> Vec<ParamRow> 
                 .collect();
             let fired: Vec<String> = d.fired().filter(mine).map(|r| r.id.clone()).collect();
             (a.is_some() || b.is_some() || !rules.is_empty()).then(|| ParamRow {
-                label: label(&id),
+                label: display_label(&id),
                 id,
                 a,
                 b,
@@ -310,7 +318,7 @@ pub fn source_ui(
                 None => {
                     ui.label(
                         RichText::new(
-                            "Sign in to the reading database (Reading ▸ Sign in…) as an \
+                            "Sign in to the reading database (Reading > Sign in…) as an \
                              adjudicator for the worklist of discordant reads.",
                         )
                         .color(theme::TEXT_WEAK),

@@ -107,7 +107,7 @@ fn values_grid(ui: &mut Ui, pair: &Pair, selected: Option<&str>) -> Vec<AdjComma
                 .striped(true)
                 .num_columns(5)
                 .show(ui, |ui| {
-                    for h in ["Parameter", "Read A", "Read B", "Δ (B − A)", "Rule"] {
+                    for h in ["Parameter", "Read A", "Read B", "Δ (B - A)", "Rule"] {
                         ui.label(RichText::new(h).strong());
                     }
                     ui.end_row();
