@@ -21,7 +21,7 @@ use echolab::report::{
     MeasurementGeometry, ReadingReport, SignatureMeaning, StudyRef, read_report, write_report,
 };
 use echolab::signing::{KdfParams, sign_report, verify_report_bytes};
-use echolab::store::{Role, Store};
+use echolab::store::{Credentials, ImportOptions, Role, Store};
 use egui::accesskit::Role as A11yRole;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -51,10 +51,10 @@ fn sop_of(truth: &serde_json::Value, file: &str) -> String {
         .to_owned()
 }
 
-/// A signed read of the sample study: the ground-truth grading input with the PISA radius,
+/// A draft read of the sample study: the ground-truth grading input with the PISA radius,
 /// vena contracta and jet area of this reader; the PISA radius and the vena contracta are
 /// drawn on `mr_color.dcm` frame 0 (40 px per cm there).
-fn read(id: &str, reader: &str, pisa_cm: f64, vc_cm: f64, jet_cm2: f64) -> ReadingReport {
+fn draft(id: &str, reader: &str, pisa_cm: f64, vc_cm: f64, jet_cm2: f64) -> ReadingReport {
     let t = truth();
     let mut input: GradeInput = serde_json::from_value(t["grade_input"].clone()).unwrap();
     input.values.get_mut("mr_pisa_radius").unwrap().value = pisa_cm;
@@ -88,16 +88,15 @@ fn read(id: &str, reader: &str, pisa_cm: f64, vc_cm: f64, jet_cm2: f64) -> Readi
             region: Some(0),
         });
     }
+    draft
+}
+
+/// [`draft`] signed with a test key (file source).
+fn read(id: &str, reader: &str, pisa_cm: f64, vc_cm: f64, jet_cm2: f64) -> ReadingReport {
+    let d = draft(id, reader, pisa_cm, vc_cm, jet_cm2);
     let key = export_support::test_key(reader);
-    sign_report(
-        &draft,
-        reader,
-        reader,
-        &key,
-        SignatureMeaning::Authorship,
-        now,
-    )
-    .unwrap()
+    let now = datetime!(2026-05-01 14:03:27 UTC);
+    sign_report(&d, reader, reader, &key, SignatureMeaning::Authorship, now).unwrap()
 }
 
 /// The two reads written to `dir/reads`, and the database with adjudicator `adj1`.
@@ -151,6 +150,8 @@ fn harness(dir: &Path, db: PathBuf) -> Harness<'static, App> {
 fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
     let role = if label.contains("assphrase") {
         A11yRole::PasswordInput
+    } else if label == "Overall reason" {
+        A11yRole::MultilineTextInput
     } else {
         A11yRole::TextInput
     };
@@ -346,4 +347,110 @@ fn side_by_side_decide_refuse_missing_reason_and_sign() {
     assert_eq!(report_grade(&report), Some(Grade::ModerateToSevere));
     assert!(report.comment.contains(&record.record_id));
     assert!(h.query_all_by_label_contains(": intact").count() == 2);
+}
+
+#[test]
+fn worklist_from_the_database_and_choose_a_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = datetime!(2026-05-02 08:00:00 UTC);
+    // The sample study written to a temporary folder and imported: the key frames must come
+    // from the database's study files.
+    let study_dir = dir.path().join("study");
+    echolab::sample::write_study(&study_dir).unwrap();
+    let db = dir.path().join("db").join("echolab.sqlite3");
+    let mut store = Store::open(&db).unwrap();
+    store.set_kdf_params(KdfParams::insecure_fast_for_tests());
+    for (id, name, role) in [
+        ("r1", "Rita Reader", Role::Reader),
+        ("r2", "Rob Reader", Role::Reader),
+        ("adj1", "Ada Judicator", Role::Adjudicator),
+    ] {
+        store.add_reader("admin", id, name, role, PASS, t0).unwrap();
+    }
+    let summary = store
+        .import_folder("admin", &study_dir, &ImportOptions::default(), t0)
+        .unwrap();
+    let study = summary.studies[0].study_uid.clone();
+    for (reader, d) in [
+        ("r1", draft("read-a", "r1", 0.95, 0.75, 12.3)),
+        ("r2", draft("read-b", "r2", 0.77, 0.45, 6.0)),
+    ] {
+        assert_eq!(d.study.as_ref().unwrap().study_instance_uid, study);
+        store.assign("admin", &study, reader, t0).unwrap();
+        let credentials = Credentials {
+            reader_id: reader.into(),
+            passphrase: PASS.into(),
+        };
+        store
+            .sign_report(&credentials, &d, SignatureMeaning::Authorship, t0)
+            .unwrap();
+    }
+    drop(store);
+
+    let mut h = harness(dir.path(), db.clone());
+    click(&mut h, "Reading");
+    click(&mut h, "Sign in…");
+    type_into(&mut h, "Reader id", "adj1");
+    type_into(&mut h, "Passphrase", PASS);
+    click(&mut h, "Sign in");
+    click(&mut h, "Review");
+    click(&mut h, "Adjudicate…");
+
+    // The worklist holds the one discordant pair.
+    let model = &h.state().adjudication.model;
+    assert_eq!(model.worklist.len(), 1, "{:?}", model.worklist_note);
+    assert_eq!(h.state().adjudication.decision.adjudicator_id, "adj1");
+    click(&mut h, "Adjudicate");
+    let pair = h
+        .state()
+        .adjudication
+        .model
+        .pair
+        .clone()
+        .expect("pair open");
+    assert_eq!(pair.read_a.report_id, "read-a");
+    assert!(pair.blinded, "adjudicators are blinded to the visit");
+    let sides = h.state().adjudication.model.frames.sides.as_ref().map(|s| {
+        s.iter()
+            .map(|k| k.as_ref().map(|k| k.path.clone()))
+            .collect::<Vec<_>>()
+    });
+    for p in sides.expect("key frames") {
+        let p = p.expect("image found");
+        assert!(
+            p.starts_with(&study_dir),
+            "{p:?} comes from the database's study files"
+        );
+    }
+
+    // Choose read B with a reason and sign.
+    click(&mut h, "Choose one read");
+    click(&mut h, "Choose read B");
+    type_into(
+        &mut h,
+        "Overall reason",
+        "B measured the PISA at the right frame",
+    );
+    click(&mut h, "Sign adjudication…");
+    type_into(&mut h, "Adjudicator passphrase", PASS);
+    click(&mut h, "Sign with meaning adjudication");
+    let signed = h
+        .state()
+        .adjudication
+        .model
+        .signed
+        .clone()
+        .unwrap_or_else(|| panic!("{:?}", h.state().adjudication.model.sign_error));
+    assert!(
+        signed
+            .record_path
+            .starts_with(db.parent().unwrap().join("adjudications"))
+    );
+    let record: AdjudicationRecord =
+        serde_json::from_str(&std::fs::read_to_string(&signed.record_path).unwrap()).unwrap();
+    assert!(verify_adjudication(&record).is_empty());
+    let report = read_report(&signed.report_path).unwrap();
+    assert!(verify_report_bytes(&std::fs::read(&signed.report_path).unwrap()).is_intact());
+    assert_eq!(report.measurements, pair.read_b.measurements);
+    assert_eq!(report_grade(&report), report_grade(&pair.read_b));
 }
