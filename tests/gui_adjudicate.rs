@@ -454,3 +454,22 @@ fn worklist_from_the_database_and_choose_a_read() {
     assert_eq!(report.measurements, pair.read_b.measurements);
     assert_eq!(report_grade(&report), report_grade(&pair.read_b));
 }
+
+/// Writes the two discordant demo reads used for `docs/screenshot-adjudication.png` into
+/// `$ECHOLAB_DEMO_DIR` (run with `--ignored`; see the README of the screenshot in the report).
+#[test]
+#[ignore = "writes demo files; run by hand"]
+fn write_demo_reads() {
+    let dir = PathBuf::from(std::env::var("ECHOLAB_DEMO_DIR").expect("set ECHOLAB_DEMO_DIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    write_report(
+        &dir.join("read-a.json"),
+        &read("read-a", "reader1", 0.95, 0.75, 12.3),
+    )
+    .unwrap();
+    write_report(
+        &dir.join("read-b.json"),
+        &read("read-b", "reader2", 0.77, 0.45, 6.0),
+    )
+    .unwrap();
+}

@@ -218,12 +218,16 @@ fn per_parameter_ui(ui: &mut Ui, pair: &Pair, form: &mut DecisionForm) {
                     ui.radio_value(&mut choice.take, Some(Take::Own), "own");
                     ui.add_enabled(
                         choice.take == Some(Take::Own),
-                        TextEdit::singleline(&mut choice.own_value).desired_width(70.0),
+                        TextEdit::singleline(&mut choice.own_value)
+                            .desired_width(70.0)
+                            .min_size(egui::vec2(70.0, 0.0)),
                     )
                     .accessible_name(format!("Own value of {label}"));
                     ui.add_enabled(
                         choice.take == Some(Take::Own),
-                        TextEdit::singleline(&mut choice.own_unit).desired_width(44.0),
+                        TextEdit::singleline(&mut choice.own_unit)
+                            .desired_width(56.0)
+                            .min_size(egui::vec2(56.0, 0.0)),
                     )
                     .accessible_name(format!("Unit of {label}"));
                 });

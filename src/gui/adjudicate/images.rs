@@ -17,11 +17,15 @@ use crate::gui::calibrate::gui_from_dicom;
 use crate::gui::document::{Drawing, FileId};
 use crate::gui::theme;
 use crate::gui::viewer::overlay::{OverlayLabel, paint_drawing};
-use crate::gui::viewer::transform::{View, image_size_vec};
+use crate::gui::viewer::transform::{View, ZoomMode, fit_zoom, image_size_vec};
 use crate::report::{ReadingReport, ReportMeasurement};
 
 /// Height of each key-frame view, in points.
-const FRAME_HEIGHT: f32 = 300.0;
+const FRAME_HEIGHT: f32 = 270.0;
+/// Smallest image area (pixels per side) the key-frame view zooms onto.
+const MIN_VIEW_PX: f32 = 160.0;
+/// Largest zoom of the key-frame view (points per image pixel).
+const MAX_ZOOM: f32 = 4.0;
 
 /// One read's key frame for the selected parameter.
 #[derive(Debug, Clone)]
@@ -219,7 +223,7 @@ fn frame_view(ui: &mut Ui, cache: &FrameCache, side: &str, k: &Result<KeyFrame, 
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, theme::IMAGE_BACKGROUND);
     let size = image_size_vec(tex.size());
-    let t = View::default().screen_from_image(rect, size);
+    let t = view_around_drawings(k, rect, size).screen_from_image(rect, size);
     painter.image(
         tex.id(),
         t.image_rect_in_screen(size),
@@ -239,6 +243,34 @@ fn frame_view(ui: &mut Ui, cache: &FrameCache, side: &str, k: &Result<KeyFrame, 
         };
         let key = k.key_ids.contains(&m.id);
         paint_drawing(&painter, &t, &drawing, Some(&label_of(m)), key, &mut placed);
+    }
+}
+
+/// Zooms onto the drawings (their bounding box with a generous margin, at least
+/// [`MIN_VIEW_PX`] image pixels), never further out than the whole image.
+fn view_around_drawings(k: &KeyFrame, rect: Rect, size: egui::Vec2) -> View {
+    let points: Vec<Pos2> = k
+        .drawings
+        .iter()
+        .filter_map(|m| m.geometry.as_ref())
+        .flat_map(|g| g.points_px.iter().map(|p| gui_from_dicom(*p)))
+        .filter(|p| p.x.is_finite() && p.y.is_finite())
+        .collect();
+    let Some(bbox) = points
+        .iter()
+        .map(|p| Rect::from_center_size(*p, egui::Vec2::ZERO))
+        .reduce(|a, b| a.union(b))
+    else {
+        return View::default();
+    };
+    let wanted = (bbox.size() * 2.5).max(egui::Vec2::splat(MIN_VIEW_PX));
+    let whole = fit_zoom(rect, size);
+    let zoom = fit_zoom(rect, wanted).clamp(whole, MAX_ZOOM.max(whole));
+    View {
+        mode: ZoomMode::Free {
+            zoom,
+            center_in_image: bbox.center(),
+        },
     }
 }
 

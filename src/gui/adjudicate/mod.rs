@@ -179,10 +179,15 @@ pub fn adjudication_ui(
     } = state;
     let model = &*model;
     let mut open = true;
+    let screen = ctx.content_rect();
     egui::Window::new("Adjudication")
         .id(Id::unique("adjudication_window"))
         .open(&mut open)
-        .default_size([1180.0, 760.0])
+        .default_pos(screen.min + egui::vec2(16.0, 24.0))
+        .default_size([
+            (screen.width() - 32.0).clamp(600.0, 1500.0),
+            (screen.height() - 48.0).max(400.0),
+        ])
         .resizable(true)
         .vscroll(true)
         .show(ctx, |ui| {

@@ -299,7 +299,9 @@ pub fn source_ui(
     session: Option<&Session>,
 ) -> Vec<AdjCommand> {
     let mut out = Vec::new();
+    // A new id once a pair is loaded, so the section folds away then.
     egui::CollapsingHeader::new(RichText::new("Reads to adjudicate").strong())
+        .id_salt(("adj_source", model.pair.is_some()))
         .default_open(model.pair.is_none())
         .show(ui, |ui| {
             path_row(ui, "Read A report", &mut form.path_a, Slot::A);

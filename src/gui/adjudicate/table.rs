@@ -101,7 +101,7 @@ fn values_grid(ui: &mut Ui, pair: &Pair, selected: Option<&str>) -> Vec<AdjComma
     ui.label(RichText::new("Values (click a parameter for its key frames)").strong());
     egui::ScrollArea::vertical()
         .id_salt("adj_values")
-        .max_height(260.0)
+        .max_height(200.0)
         .show(ui, |ui| {
             egui::Grid::new("adj_values_grid")
                 .striped(true)
@@ -208,7 +208,7 @@ fn grade_ui(ui: &mut Ui, side: &str, r: &ReadingReport) {
     let id = format!("adj_criteria_{side}");
     egui::ScrollArea::vertical()
         .id_salt(id)
-        .max_height(150.0)
+        .max_height(104.0)
         .show(ui, |ui| {
             for c in &res.criteria {
                 let (mark, color) = match c.status {
