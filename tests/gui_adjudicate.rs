@@ -284,7 +284,7 @@ fn side_by_side_decide_refuse_missing_reason_and_sign() {
     assert!(err.contains("reason is required"), "{err}");
     assert!(!m.signing);
     assert!(h.query_by_label_contains("reason is required").is_some());
-    assert!(signed_files(&pa.parent().unwrap().to_path_buf()).is_empty());
+    assert!(signed_files(pa.parent().unwrap()).is_empty());
 
     // With the reason, but not signed in: the dialog explains signing needs the database.
     type_into(&mut h, "Reason for EROA", "re-measured the PISA radius");

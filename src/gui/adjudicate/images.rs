@@ -65,11 +65,9 @@ impl FrameCache {
         }
         let sides = [&pair.read_a, &pair.read_b].map(|r| key_frame(index, r, param));
         for k in sides.iter().flatten() {
-            let key = (k.path.clone(), k.frame);
-            if !self.textures.contains_key(&key) {
-                let tex = decode(ctx, &k.path, k.frame);
-                self.textures.insert(key, tex);
-            }
+            self.textures
+                .entry((k.path.clone(), k.frame))
+                .or_insert_with(|| decode(ctx, &k.path, k.frame));
         }
         self.sides = Some(sides);
     }
