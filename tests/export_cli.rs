@@ -218,12 +218,24 @@ fn command_line_end_to_end() {
         args.extend_from_slice(extra);
         echolab(dir, &args)
     };
-    assert_eq!(sign_with_report(&[]).status.code(), Some(2), "needs both reads");
+    assert_eq!(
+        sign_with_report(&[]).status.code(),
+        Some(2),
+        "needs both reads"
+    );
     let swapped = sign_with_report(&["--read-a", "b.json", "--read-b", "a.json"]);
-    assert_eq!(swapped.status.code(), Some(2), "the reads must be the record's");
+    assert_eq!(
+        swapped.status.code(),
+        Some(2),
+        "the reads must be the record's"
+    );
     assert!(!dir.join("adjudicated.json").exists());
     let out = sign_with_report(&["--read-a", "a.json", "--read-b", "b.json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     ok(dir, &["report", "verify", "adjudicated.json"]);
     ok(dir, &["adjudicate", "verify", "adj2.json"]);
     let r: serde_json::Value =

@@ -316,3 +316,103 @@ pub fn decision_ui(
     });
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::adjudication::DiscordanceRules;
+    use crate::report::ReadingReport;
+    use crate::report::draft::{GradingChoice, draft_from_grade_input};
+
+    fn read(id: &str, reader: &str, eroa: f64) -> ReadingReport {
+        let input = serde_json::from_value(serde_json::json!({
+            "values": {"mr_eroa": {"value": eroa, "unit": "cm2"}}
+        }))
+        .unwrap();
+        let mut r = draft_from_grade_input(
+            &input,
+            &GradingChoice::default(),
+            id,
+            time::macros::datetime!(2026-01-02 03:04:05 UTC),
+        )
+        .unwrap();
+        r.reader_id = Some(reader.to_owned());
+        r
+    }
+
+    fn pair() -> Pair {
+        Pair::new(
+            read("a", "r1", 0.45),
+            read("b", "r2", 0.30),
+            ("a.json".into(), "b.json".into()),
+            DiscordanceRules::builtin().clone(),
+            ".".into(),
+        )
+    }
+
+    fn form(take: Take, value: &str, unit: &str, reason: &str) -> DecisionForm {
+        let mut f = DecisionForm {
+            adjudicator_id: "adj1".into(),
+            grade: Some(Grade::ModerateToSevere),
+            grade_reason: "integrative".into(),
+            ..DecisionForm::default()
+        };
+        f.params.insert(
+            "mr_eroa".into(),
+            ParamChoice {
+                take: Some(take),
+                own_value: value.into(),
+                own_unit: unit.into(),
+                reason: reason.into(),
+            },
+        );
+        f
+    }
+
+    #[test]
+    fn the_form_becomes_a_record_or_says_what_is_wrong() {
+        let p = pair();
+        assert_eq!(p.disputed(), vec!["mr_eroa".to_owned()]);
+        let t = "2026-01-02T03:04:05Z";
+        let err = |f: &DecisionForm| build_record(&p, f, t).unwrap_err();
+        assert!(err(&form(Take::Own, "abc", "cm2", "why")).contains("not a number"));
+        assert!(err(&form(Take::Own, "0.38", "ml", "why")).contains("does not fit"));
+        assert!(err(&form(Take::A, "", "", " ")).contains("reason is required"));
+        let mut no_id = form(Take::A, "", "", "why");
+        no_id.adjudicator_id.clear();
+        assert!(err(&no_id).contains("adjudicator"));
+        let mut undecided = form(Take::A, "", "", "why");
+        undecided.params.clear();
+        assert!(err(&undecided).contains("no adjudicated value"));
+
+        // A comma decimal is accepted; the value keeps its origin and reason.
+        let r = build_record(&p, &form(Take::Own, "0,38", "cm2", "re-measured"), t).unwrap();
+        let crate::adjudication::Decision::PerParameter { values, grade } = &r.decision else {
+            panic!("per-parameter decision expected");
+        };
+        let v = &values["mr_eroa"];
+        assert!((v.value - 0.38).abs() < 1e-12);
+        assert_eq!(v.origin, ValueOrigin::Adjudicator);
+        assert_eq!(v.reason, "re-measured");
+        assert_eq!(grade.as_ref().unwrap().grade, Grade::ModerateToSevere);
+        let b = build_record(&p, &form(Take::B, "", "", "B"), t).unwrap();
+        let crate::adjudication::Decision::PerParameter { values, .. } = &b.decision else {
+            panic!("per-parameter decision expected");
+        };
+        assert_eq!(values["mr_eroa"].origin, ValueOrigin::ReadB);
+        assert!((values["mr_eroa"].value - 0.30).abs() < 1e-12);
+
+        // Choosing a read needs a side and a reason.
+        let mut choose = DecisionForm {
+            mode: Mode::ChooseRead,
+            adjudicator_id: "adj1".into(),
+            ..DecisionForm::default()
+        };
+        assert!(err(&choose).contains("Choose read A or read B"));
+        choose.side = Some(Side::A);
+        assert!(err(&choose).contains("reason is required"));
+        choose.reason = "A is complete".into();
+        assert!(build_record(&p, &choose, t).is_ok());
+    }
+}

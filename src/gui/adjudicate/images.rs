@@ -309,3 +309,80 @@ pub fn key_frames_ui(ui: &mut Ui, pair: &Pair, model: &AdjModel) {
         }
     });
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::adjudication::DiscordanceRules;
+    use crate::report::MeasurementGeometry;
+    use crate::report::draft::{GradingChoice, draft_from_grade_input};
+
+    /// A PISA read whose radius is drawn on an image nobody has.
+    fn read(id: &str, radius_cm: f64) -> ReadingReport {
+        let input = serde_json::from_value(serde_json::json!({"values": {
+            "mr_pisa_radius": {"value": radius_cm, "unit": "cm"},
+            "mr_alias_velocity": {"value": 40.0, "unit": "cm/s"},
+            "mr_vmax": {"value": 500.0, "unit": "cm/s"},
+            "mr_vti": {"value": 150.0, "unit": "cm"}
+        }}))
+        .unwrap();
+        let mut r = draft_from_grade_input(
+            &input,
+            &GradingChoice::default(),
+            id,
+            time::macros::datetime!(2026-01-02 03:04:05 UTC),
+        )
+        .unwrap();
+        for m in &mut r.measurements {
+            if m.quantity == "mr_pisa_radius" {
+                m.geometry = Some(MeasurementGeometry {
+                    sop_instance_uid: Some("1.2.3.4.5".into()),
+                    source_file: Some("missing.dcm".into()),
+                    frame: Some(0),
+                    points_px: vec![[10.0, 10.0], [10.0, 50.0]],
+                    points_phys: Vec::new(),
+                    region: None,
+                });
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn the_measurement_behind_a_derived_value_and_a_missing_image() {
+        let a = read("a", 1.0);
+        let behind = measurements_behind(&a, "mr_eroa");
+        assert_eq!(
+            behind.len(),
+            1,
+            "EROA is derived from the drawn PISA radius"
+        );
+        assert_eq!(behind[0].quantity, "mr_pisa_radius");
+        assert!(measurements_behind(&a, "lv_ef").is_empty());
+
+        let pair = Pair::new(
+            a,
+            read("b", 0.7),
+            ("a".into(), "b".into()),
+            DiscordanceRules::builtin().clone(),
+            ".".into(),
+        );
+        let mut cache = FrameCache::default();
+        let empty = tempfile::tempdir().unwrap();
+        cache.select(
+            &egui::Context::default(),
+            &pair,
+            "mr_eroa",
+            &[empty.path().to_path_buf()],
+        );
+        for side in cache.sides.as_ref().unwrap() {
+            let e = side.as_ref().unwrap_err();
+            assert!(e.contains("image not found: missing.dcm"), "{e}");
+        }
+        cache.select(&egui::Context::default(), &pair, "lv_ef", &[]);
+        for side in cache.sides.as_ref().unwrap() {
+            assert!(side.as_ref().unwrap_err().contains("no drawn measurement"));
+        }
+    }
+}
