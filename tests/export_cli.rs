@@ -324,5 +324,21 @@ fn command_line_end_to_end() {
             "srs",
         ],
     );
-    assert_eq!(std::fs::read_dir(dir.join("srs")).unwrap().count(), 3);
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("srs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    // One file per read, named by subject and visit so the folder sorts like the trial.
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("SUBJ-7_") && n.ends_with("_v1.dcm")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("SUBJ-7_baseline_")),
+        "{names:?}"
+    );
 }

@@ -198,3 +198,30 @@ fn sr_references_a_frame_of_a_multiframe_image() {
         assert!(d.contains("Jet Area"));
     }
 }
+
+#[test]
+fn sr_uses_the_sop_class_recorded_in_the_report_when_the_image_is_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sr, notes) = sr_of(
+        dir.path(),
+        &Spec {
+            id: "recorded-class",
+            values: BASELINE_VALUES,
+            drawn_vc: true,
+            sop_class: Some("1.2.840.10008.5.1.4.1.1.6.1"),
+            ..Spec::default()
+        },
+        // No image folder: the measured file cannot be found.
+        &ExportOptions::default(),
+    );
+    assert!(
+        notes.iter().all(|n| !n.contains("SOP class assumed")),
+        "the report's SOP class is used: {notes:?}"
+    );
+    validate(&sr);
+    if tool("dcmdump") {
+        let d = dump(&sr);
+        assert!(d.contains("=UltrasoundImageStorage"), "{d}");
+        assert!(!d.contains("=UltrasoundMultiframeImageStorage"), "{d}");
+    }
+}

@@ -29,6 +29,15 @@ fn import_registers_studies_files_and_visits() {
     let view = s.study_view(&b, STUDY1).unwrap();
     assert_eq!(view.files.len(), 2);
     assert!(view.files.iter().all(|f| f.file_sha256.len() == 64));
+    // The SOP class is recorded so exports can reference the image without the file.
+    assert!(
+        view.files.iter().all(|f| f
+            .sop_class_uid
+            .as_deref()
+            .is_some_and(|c| c.starts_with("1.2.840.10008.5.1.4.1.1."))),
+        "{:?}",
+        view.files
+    );
     assert_eq!(view.visit, Some(Visit::Baseline));
     assert_eq!(view.subject_id.as_deref(), Some("S-001"));
     assert_eq!(view.site_name.as_deref(), Some("Klinikum Nord"));

@@ -288,6 +288,7 @@ pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
             None
         },
         image_dirs: a.images.clone(),
+        cancel: None,
     };
     let total = inputs.len();
     let mut progress = |p: &crate::export::Progress| {

@@ -24,6 +24,8 @@ mod sr_codes;
 mod sr_tree;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +57,12 @@ pub enum ExportError {
     /// The export cannot be made as asked.
     #[error("{0}")]
     Invalid(String),
+    /// The user cancelled the export; `written` files were complete before it stopped.
+    #[error("export cancelled after {written} file(s)")]
+    Cancelled {
+        /// Files written completely before the cancel.
+        written: usize,
+    },
     /// Encoding the output failed.
     #[error("{path}: {message}")]
     Encode {
@@ -100,6 +108,17 @@ pub struct ExportOptions {
     pub deidentify_trial_id: Option<String>,
     /// Extra folders to look for the measured DICOM files in (besides each report's folder).
     pub image_dirs: Vec<PathBuf>,
+    /// Set from another thread to stop a batch between reports (the GUI's Cancel button).
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl ExportOptions {
+    fn cancelled(&self, written: usize) -> Result<(), ExportError> {
+        match &self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(ExportError::Cancelled { written }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A signed report loaded for export, with its verified bytes.
@@ -158,13 +177,35 @@ pub struct ExportSummary {
 }
 
 /// Where a per-report output goes: `out` itself for a single report (unless it is an existing
-/// folder), else `out/<name>.<ext>`.
-fn per_report_path(out: &Path, input: &SignedInput, n: usize, ext: &str) -> PathBuf {
+/// folder), else `out/<subject>_<visit>_<read id>_v<version>.<ext>` so a folder of read sheets
+/// sorts by subject and visit. De-identified exports name the trial's subject code, never the
+/// original subject id.
+fn per_report_path(
+    out: &Path,
+    input: &SignedInput,
+    deid: Option<&Deidentifier>,
+    n: usize,
+    ext: &str,
+) -> PathBuf {
     if n == 1 && !out.is_dir() {
         return out.to_owned();
     }
     let r = &input.report;
-    out.join(format!("{}_v{}.{ext}", sanitize(&r.report_id), r.version))
+    let subject = match deid {
+        Some(d) => Some(d.subject(r.subject_id.as_deref())),
+        None => r.subject_id.clone(),
+    };
+    let mut name = String::new();
+    if let Some(s) = subject.filter(|s| !s.is_empty()) {
+        name.push_str(&sanitize(&s));
+        name.push('_');
+    }
+    if let Some(v) = r.visit {
+        name.push_str(&sanitize(v.code()));
+        name.push('_');
+    }
+    name.push_str(&sanitize(&r.report_id));
+    out.join(format!("{name}_v{}.{ext}", r.version))
 }
 
 fn sanitize(s: &str) -> String {
@@ -226,6 +267,7 @@ pub fn export(
             if let Some(first) = inputs.first() {
                 tick(0, &first.path);
             }
+            options.cancelled(0)?;
             let bytes = match format {
                 ExportFormat::Csv if options.long => csv::long_csv(&reports),
                 ExportFormat::Csv => csv::wide_csv(&reports),
@@ -248,7 +290,8 @@ pub fn export(
             let mut index = ImageIndex::new(options.image_dirs.clone());
             for (i, input) in inputs.iter().enumerate() {
                 tick(i, &input.path);
-                let path = per_report_path(out, input, total, format.extension());
+                options.cancelled(summary.files.len())?;
+                let path = per_report_path(out, input, deid.as_ref(), total, format.extension());
                 let report_dir = input.path.parent().unwrap_or(Path::new("."));
                 index.add_dir(report_dir);
                 let (bytes, notes) = match format {

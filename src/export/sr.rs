@@ -178,13 +178,28 @@ pub fn comprehensive_sr(
                 frames: f.number_of_frames,
             },
             None => {
-                notes.push(format!(
-                    "image {sop} not found: SOP class assumed Ultrasound Multi-frame Image Storage"
-                ));
+                let recorded = report.study.as_ref().and_then(|s| {
+                    s.images
+                        .iter()
+                        .find(|i| i.sop_instance_uid == sop)
+                        .and_then(|i| i.sop_class_uid.clone())
+                });
+                if recorded.is_none() {
+                    notes.push(format!(
+                        "image {sop} not found: SOP class assumed Ultrasound Multi-frame Image \
+                         Storage"
+                    ));
+                }
+                // Without the file the frame count is unknown: a single-frame class references
+                // no frame, anything else references the measured frame.
+                let frames = match recorded.as_deref() {
+                    Some(c) if codes::SINGLE_FRAME_CLASSES.contains(&c) => 1,
+                    _ => 2,
+                };
                 ImageInfo {
-                    sop_class: codes::US_MULTIFRAME.to_owned(),
+                    sop_class: recorded.unwrap_or_else(|| codes::US_MULTIFRAME.to_owned()),
                     series: series.unwrap_or_else(|| hashed_uid(&["series-of", &sop])),
-                    frames: 2,
+                    frames,
                 }
             }
         };

@@ -37,6 +37,13 @@ pub(crate) const BIPLANE_DISKS: Code = ("125207", "DCM", "Method of Disks, Bipla
 pub(crate) const COMPREHENSIVE_SR: &str = "1.2.840.10008.5.1.4.1.1.88.33";
 /// Ultrasound Multi-frame Image Storage (assumed when a measured file is not found).
 pub(crate) const US_MULTIFRAME: &str = "1.2.840.10008.5.1.4.1.1.3.1";
+/// Image storage classes that hold one frame (their references carry no frame number):
+/// Ultrasound Image, Secondary Capture, and the retired Ultrasound Image (1993).
+pub(crate) const SINGLE_FRAME_CLASSES: &[&str] = &[
+    "1.2.840.10008.5.1.4.1.1.6.1",
+    "1.2.840.10008.5.1.4.1.1.7",
+    "1.2.840.10008.5.1.4.1.1.6",
+];
 
 /// The report section a concept belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

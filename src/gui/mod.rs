@@ -9,6 +9,7 @@
 //! * [`library`], [`document`], [`calibrate`]: opened files, the editable reading, and the
 //!   bridge from drawings to calibrated measurements;
 //! * [`dicom_file`]: [`library::ImageFile`] over the DICOM module;
+//! * [`export`]: the read-sheet export window and its background thread;
 //! * [`theme`]: every colour and size.
 
 pub mod adjudicate;
@@ -17,6 +18,7 @@ pub mod background;
 pub mod calibrate;
 pub mod dicom_file;
 pub mod document;
+pub mod export;
 pub mod library;
 pub mod panels;
 pub mod records;

@@ -113,6 +113,11 @@ pub struct ImageRef {
     pub sop_instance_uid: String,
     /// SHA-256 of the file's bytes, lowercase hex.
     pub file_sha256: String,
+    /// SOP Class UID (0008,0016), so an export can reference the image without the file.
+    /// Absent in reports of databases imported before it was recorded (then not serialized, so
+    /// their signatures still verify).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sop_class_uid: Option<String>,
 }
 
 /// The study a report reads.

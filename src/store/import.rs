@@ -64,6 +64,7 @@ struct FileFacts {
     study_uid: String,
     series_uid: String,
     sop_uid: String,
+    sop_class_uid: Option<String>,
     patient_id: Option<String>,
     study_date: Option<String>,
     trial_subject: Option<String>,
@@ -136,6 +137,11 @@ fn read_facts(path: &Path) -> Result<FileFacts, String> {
         study_uid,
         series_uid,
         sop_uid,
+        sop_class_uid: text(tags::SOP_CLASS_UID).or_else(|| {
+            let m = obj.meta().media_storage_sop_class_uid();
+            let m = m.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+            (!m.is_empty()).then(|| m.to_owned())
+        }),
         patient_id: text(tags::PATIENT_ID),
         study_date: text(tags::STUDY_DATE),
         trial_subject: text(tags::CLINICAL_TRIAL_SUBJECT_ID),
@@ -301,19 +307,28 @@ impl Store {
                 None => {
                     tx.execute(
                         "INSERT INTO study_files (sop_instance_uid, study_uid, series_uid, path, \
-                         sha256, size_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         sha256, size_bytes, sop_class_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         params![
                             f.sop_uid,
                             study_uid,
                             f.series_uid,
                             f.path.display().to_string(),
                             f.sha256,
-                            f.size_bytes as i64
+                            f.size_bytes as i64,
+                            f.sop_class_uid
                         ],
                     )?;
                     added.push(json!({"sop_instance_uid": f.sop_uid, "sha256": f.sha256}));
                 }
-                Some((s, h)) if s == study_uid && h == f.sha256 => known += 1,
+                Some((s, h)) if s == study_uid && h == f.sha256 => {
+                    known += 1;
+                    // Databases imported before the SOP class was recorded learn it now.
+                    tx.execute(
+                        "UPDATE study_files SET sop_class_uid = ?2 \
+                         WHERE sop_instance_uid = ?1 AND sop_class_uid IS NULL",
+                        params![f.sop_uid, f.sop_class_uid],
+                    )?;
+                }
                 Some((s, h)) => summary.skipped.push((
                     f.path.clone(),
                     if s != study_uid {

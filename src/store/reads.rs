@@ -170,8 +170,8 @@ impl Store {
     /// The study's image references (UIDs and file hashes) as they go into a report.
     pub fn study_reference(&self, study_uid: &str) -> StoreResult<StudyRef> {
         let mut stmt = self.conn.prepare(
-            "SELECT series_uid, sop_instance_uid, sha256 FROM study_files WHERE study_uid = ?1 \
-             ORDER BY sop_instance_uid",
+            "SELECT series_uid, sop_instance_uid, sha256, sop_class_uid FROM study_files \
+             WHERE study_uid = ?1 ORDER BY sop_instance_uid",
         )?;
         let images = stmt
             .query_map([study_uid], |r| {
@@ -179,6 +179,7 @@ impl Store {
                     series_instance_uid: r.get(0)?,
                     sop_instance_uid: r.get(1)?,
                     file_sha256: r.get(2)?,
+                    sop_class_uid: r.get(3)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

@@ -121,6 +121,8 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#,
+    // 2: SOP Class UID of each study file (reports reference the image's class).
+    "ALTER TABLE study_files ADD COLUMN sop_class_uid TEXT;",
 ];
 
 /// Number of migrations this build knows (the `user_version` of an up-to-date database).

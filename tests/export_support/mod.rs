@@ -75,6 +75,8 @@ pub struct Spec<'a> {
     pub drawn_vc: bool,
     /// Add a drawn MR jet area trace on another file: (file name, SOP Instance UID, frame).
     pub drawn_jet: Option<(&'a str, &'a str, usize)>,
+    /// SOP Class UID recorded in the report's study image reference.
+    pub sop_class: Option<&'a str>,
 }
 
 impl Default for Spec<'_> {
@@ -90,6 +92,7 @@ impl Default for Spec<'_> {
             findings: &[("mr_etiology", "secondary")],
             drawn_vc: false,
             drawn_jet: None,
+            sop_class: None,
         }
     }
 }
@@ -112,6 +115,7 @@ pub fn signed_report(spec: &Spec<'_>) -> ReadingReport {
             series_instance_uid: SAMPLE_SERIES.to_owned(),
             sop_instance_uid: SAMPLE_SOP.to_owned(),
             file_sha256: "0".repeat(64),
+            sop_class_uid: spec.sop_class.map(str::to_owned),
         }],
     });
     draft.comment = "Eccentric jet; patient name must not leak".to_owned();

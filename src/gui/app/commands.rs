@@ -25,6 +25,8 @@ pub enum Command {
 
     /// A reading-records command (sign-in, worklist, save, sign, history).
     Records(crate::gui::records::RecordsCommand),
+    /// A read-sheet export command.
+    Export(crate::gui::export::ExportCommand),
     /// An adjudication-window command (Review ▸ Adjudicate…).
     Adjudicate(crate::gui::adjudicate::AdjCommand),
 

@@ -86,6 +86,8 @@ pub struct App {
     pub open_path_text: String,
     /// Sign-in, worklist, drafts and signing of reading reports.
     pub records: crate::gui::records::RecordsState,
+    /// The read-sheet export window and its running job.
+    pub export: crate::gui::export::ExportState,
     /// The adjudication window (Review ▸ Adjudicate…).
     pub adjudication: crate::gui::adjudicate::AdjudicationState,
     loader: Option<Loader<dyn ImageFile>>,
@@ -151,6 +153,7 @@ impl App {
             status,
             open_path_text: String::new(),
             records: Default::default(),
+            export: Default::default(),
             adjudication: Default::default(),
             loader,
             decoder,
@@ -207,6 +210,7 @@ impl App {
         self.tick_cine(ctx);
         self.refresh_results();
         self.records_tick(ctx);
+        self.export_tick();
     }
 
     fn tick_cine(&mut self, ctx: &egui::Context) {

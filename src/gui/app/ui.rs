@@ -78,6 +78,8 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     if app.show_help {
         commands.extend(panels::help::help_ui(&ctx));
     }
+    let export = crate::gui::export::export_window(&ctx, &mut app.export, &app.records.model);
+    commands.extend(export.into_iter().map(Command::Export));
     let records = crate::gui::records::records_ui(&ctx, &mut app.records);
     commands.extend(records.into_iter().map(Command::Records));
     let session = app.records.model.session.clone();
@@ -119,13 +121,22 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
                 ui.close();
             }
             ui.separator();
-            ui.label("Open a path:");
-            let response = ui.text_edit_singleline(&mut app.open_path_text);
+            let label = ui.label("Open a path:");
+            let response = ui
+                .text_edit_singleline(&mut app.open_path_text)
+                .labelled_by(label.id);
             if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 let path = app.open_path_text.trim();
                 if !path.is_empty() {
                     out.push(Command::OpenPaths(vec![path.into()]));
                 }
+                ui.close();
+            }
+            ui.separator();
+            if ui.button("Export read sheets…").clicked() {
+                out.push(Command::Export(crate::gui::export::ExportCommand::Show(
+                    true,
+                )));
                 ui.close();
             }
         });

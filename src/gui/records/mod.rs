@@ -192,6 +192,11 @@ impl RecordsModel {
             .or_else(crate::store::default_db_path)
     }
 
+    /// The open reading database (after sign-in).
+    pub fn database(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
     /// The signed-in reader's display name, `Name (id)`.
     pub fn signed_in_label(&self) -> Option<String> {
         self.session
