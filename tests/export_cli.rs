@@ -200,6 +200,52 @@ fn command_line_end_to_end() {
     );
     let text = ok(dir, &["adjudicate", "verify", "adj.json"]);
     assert!(text.contains("signed by Dr Cy Adjudicator") && text.contains("adjudication"));
+    // --report-out: the adjudicated result as a reading report signed "adjudication".
+    let sign_with_report = |extra: &[&str]| {
+        let mut args = vec![
+            "adjudicate",
+            "sign",
+            "adj.draft.json",
+            "--reader",
+            "adj1",
+            "--passphrase-file",
+            "pass.txt",
+            "--out",
+            "adj2.json",
+            "--report-out",
+            "adjudicated.json",
+        ];
+        args.extend_from_slice(extra);
+        echolab(dir, &args)
+    };
+    assert_eq!(
+        sign_with_report(&[]).status.code(),
+        Some(2),
+        "needs both reads"
+    );
+    let swapped = sign_with_report(&["--read-a", "b.json", "--read-b", "a.json"]);
+    assert_eq!(
+        swapped.status.code(),
+        Some(2),
+        "the reads must be the record's"
+    );
+    assert!(!dir.join("adjudicated.json").exists());
+    let out = sign_with_report(&["--read-a", "a.json", "--read-b", "b.json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ok(dir, &["report", "verify", "adjudicated.json"]);
+    ok(dir, &["adjudicate", "verify", "adj2.json"]);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("adjudicated.json")).unwrap())
+            .unwrap();
+    assert_eq!(r["signature"]["meaning"], "adjudication");
+    assert_eq!(r["reader_id"], "adj1");
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("b.json")).unwrap()).unwrap();
+    assert_eq!(r["derived"], b["derived"], "read B was chosen");
     let tampered = std::fs::read_to_string(dir.join("adj.json"))
         .unwrap()
         .replace("B measured on axis", "A measured on axis");

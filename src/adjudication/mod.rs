@@ -9,13 +9,21 @@
 //! * [`sign`]: [`sign_adjudication`] / [`verify_adjudication`] with meaning `adjudication`.
 //! * [`worklist`]: [`needing_adjudication`]`(&reports, &rules)`, the discordant pairs of signed
 //!   reads per study (the adjudicator's worklist).
+//! * [`adjudicated_report`]: the adjudicated result as a reading report of its own
+//!   ([`adjudicated_report()`]), signed with meaning `adjudication`
+//!   ([`sign_adjudication_with_report`] signs the record and the report in one step).
 
+pub mod adjudicated_report;
 pub mod discordance;
 pub mod record;
 pub mod rules;
 pub mod sign;
 pub mod worklist;
 
+pub use adjudicated_report::{
+    AdjudicatedReportError, adjudicated_report, sign_adjudicated_report,
+    sign_adjudication_with_report,
+};
 pub use discordance::{Discordance, ReadRef, RuleResult, RuleStatus, Side, discordance};
 pub use record::{
     ADJUDICATION_SCHEMA_VERSION, AdjudicatedGrade, AdjudicatedValue, AdjudicationError,

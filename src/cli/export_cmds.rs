@@ -179,6 +179,16 @@ pub struct SignArgs {
     /// Output signed file.
     #[arg(long)]
     pub out: PathBuf,
+    /// Also write the adjudicated result as a reading report signed with meaning
+    /// "adjudication" (needs --read-a and --read-b, the two reads the record names).
+    #[arg(long, requires_all = ["read_a", "read_b"])]
+    pub report_out: Option<PathBuf>,
+    /// Read A (with --report-out).
+    #[arg(long, requires = "report_out")]
+    pub read_a: Option<PathBuf>,
+    /// Read B (with --report-out).
+    #[arg(long, requires = "report_out")]
+    pub read_b: Option<PathBuf>,
 }
 
 /// Arguments of `adjudicate verify`.
@@ -490,9 +500,38 @@ fn sign(s: &SignArgs) -> anyhow::Result<ExitCode> {
             reader.id
         );
     }
-    let signed = sign_adjudication(&draft, &reader.id, &reader.name, &key, now)?;
+    let (Some(report_out), Some(path_a), Some(path_b)) = (&s.report_out, &s.read_a, &s.read_b)
+    else {
+        let signed = sign_adjudication(&draft, &reader.id, &reader.name, &key, now)?;
+        write_json(&s.out, &signed)?;
+        println!("wrote {}", s.out.display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut warnings = Vec::new();
+    let ra = load_report(path_a, &mut warnings)?;
+    let rb = load_report(path_b, &mut warnings)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let (signed, report) = crate::adjudication::sign_adjudication_with_report(
+        &draft,
+        &ra,
+        &rb,
+        &reader.id,
+        &reader.name,
+        &key,
+        now,
+    )
+    .with_context(|| format!("{}: cannot sign with its reads", s.draft.display()))?;
     write_json(&s.out, &signed)?;
+    crate::report::write_report(report_out, &report)
+        .with_context(|| format!("cannot write {}", report_out.display()))?;
     println!("wrote {}", s.out.display());
+    println!(
+        "wrote {} (adjudicated report {}, meaning adjudication)",
+        report_out.display(),
+        report.report_id
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,6 +13,7 @@
 //! * [`export`]: the read-sheet export window and its background thread;
 //! * [`theme`]: every colour and size.
 
+pub mod adjudicate;
 pub mod app;
 pub mod background;
 pub mod calibrate;

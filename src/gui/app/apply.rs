@@ -15,6 +15,7 @@ impl App {
             Command::OpenPaths(paths) => self.open_paths(paths),
             Command::Records(c) => self.apply_records(ctx, c),
             Command::Export(c) => self.apply_export(ctx, c),
+            Command::Adjudicate(c) => self.apply_adjudication(ctx, c),
             Command::OpenDialog => {
                 if let Some(paths) = rfd::FileDialog::new()
                     .set_title("Open DICOM files")

@@ -27,6 +27,8 @@ pub enum Command {
     Records(crate::gui::records::RecordsCommand),
     /// A read-sheet export command.
     Export(crate::gui::export::ExportCommand),
+    /// An adjudication-window command (Review ▸ Adjudicate…).
+    Adjudicate(crate::gui::adjudicate::AdjCommand),
 
     // ------------------------------------------------------------------ cine
     /// Play or pause.

@@ -82,6 +82,10 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     commands.extend(export.into_iter().map(Command::Export));
     let records = crate::gui::records::records_ui(&ctx, &mut app.records);
     commands.extend(records.into_iter().map(Command::Records));
+    let session = app.records.model.session.clone();
+    let adjudication =
+        crate::gui::adjudicate::adjudication_ui(&ctx, &mut app.adjudication, session.as_ref());
+    commands.extend(adjudication.into_iter().map(Command::Adjudicate));
     // Compare visits / longitudinal plot windows (applies its own commands).
     crate::gui::compare::show(&ctx, app);
     commands
@@ -142,8 +146,11 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
             let menu = crate::gui::records::reading_menu_ui(ui, &app.records.model);
             out.extend(menu.into_iter().map(Command::Records));
         });
-        // Review ▸ Compare visits… / Longitudinal plot… (baseline vs follow-up).
         ui.menu_button("Review", |ui| {
+            // Adjudication (issue 6 §1).
+            out.extend(crate::gui::adjudicate::menu_entry_ui(ui).map(Command::Adjudicate));
+            ui.separator();
+            // Compare visits… / Longitudinal plot… (baseline vs follow-up).
             crate::gui::compare::review_menu_ui(ui, &mut app.compare);
         });
         ui.menu_button("View", |ui| {

@@ -32,7 +32,7 @@ impl RecordsModel {
     }
 
     /// Store and session together, or why not.
-    fn signed_in(&mut self) -> Result<(&mut Store, Session), String> {
+    pub(crate) fn signed_in(&mut self) -> Result<(&mut Store, Session), String> {
         let session = self
             .session
             .clone()
@@ -112,7 +112,7 @@ impl RecordsModel {
 }
 
 /// The study's files (SOP Instance UID, path) as imported, after checking the session may see it.
-fn study_files(
+pub(crate) fn study_files(
     store: &Store,
     session: &Session,
     study_uid: &str,
