@@ -347,6 +347,28 @@ fn side_by_side_decide_refuse_missing_reason_and_sign() {
     assert_eq!(report_grade(&report), Some(Grade::ModerateToSevere));
     assert!(report.comment.contains(&record.record_id));
     assert!(h.query_all_by_label_contains(": intact").count() == 2);
+
+    // The audit trail holds the adjudication, its signature and the adjudicated report.
+    let store = Store::open_existing(&dir.path().join("db").join("echolab.sqlite3")).unwrap();
+    let history = store.record_history(&record.record_id).unwrap();
+    let kinds: Vec<(&str, &str)> = history
+        .iter()
+        .map(|e| (e.entity_type.as_str(), e.action.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("adjudication", "create"), ("signature", "create")],
+        "{history:?}"
+    );
+    assert!(
+        history[1]
+            .new_value
+            .as_deref()
+            .is_some_and(|v| v.contains("\"meaning\":\"adjudication\""))
+    );
+    let report_history = store.record_history(&report.report_id).unwrap();
+    assert_eq!(report_history.len(), 2, "{report_history:?}");
+    assert!(store.verify_audit_chain().unwrap().is_intact());
 }
 
 #[test]

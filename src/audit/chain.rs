@@ -34,6 +34,8 @@ pub enum EntityType {
     Signature,
     /// Trial, site, subject or visit data.
     TrialData,
+    /// An adjudication of two discordant reads.
+    Adjudication,
 }
 
 impl EntityType {
@@ -49,6 +51,7 @@ impl EntityType {
             EntityType::Grade => "grade",
             EntityType::Signature => "signature",
             EntityType::TrialData => "trial_data",
+            EntityType::Adjudication => "adjudication",
         }
     }
 }

@@ -198,21 +198,6 @@ pub struct VerifyArgs {
     pub file: PathBuf,
 }
 
-/// Reads a passphrase file (one trailing newline removed, as `echolab report sign` does).
-fn read_pass(path: &Path) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read passphrase file {}", path.display()))?;
-    let pass = text
-        .strip_suffix("\r\n")
-        .or_else(|| text.strip_suffix('\n'))
-        .unwrap_or(&text)
-        .to_owned();
-    if pass.is_empty() {
-        bail!("passphrase file {} is empty", path.display());
-    }
-    Ok(pass)
-}
-
 fn load_report(path: &Path, warnings: &mut Vec<String>) -> anyhow::Result<ReadingReport> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let v = verify_report_bytes(&bytes);
@@ -321,7 +306,7 @@ fn inputs_from_db(a: &ExportArgs, db: &Path) -> anyhow::Result<Vec<crate::export
     let (Some(reader), Some(pass_file)) = (&a.reader, &a.passphrase_file) else {
         bail!("with --db give --reader and --passphrase-file");
     };
-    let passphrase = read_pass(pass_file)?;
+    let passphrase = super::report_cmds::read_passphrase(pass_file)?;
     let mut store = crate::store::Store::open_existing(db)
         .with_context(|| format!("cannot open reading database {}", db.display()))?;
     let session = store.sign_in(
@@ -480,7 +465,7 @@ fn read_record(path: &Path) -> anyhow::Result<AdjudicationRecord> {
 
 fn sign(s: &SignArgs) -> anyhow::Result<ExitCode> {
     let draft = read_record(&s.draft)?;
-    let passphrase = read_pass(&s.passphrase_file)?;
+    let passphrase = super::report_cmds::read_passphrase(&s.passphrase_file)?;
     let db = match &s.db {
         Some(p) => p.clone(),
         None => crate::store::default_db_path()
@@ -503,7 +488,9 @@ fn sign(s: &SignArgs) -> anyhow::Result<ExitCode> {
     let (Some(report_out), Some(path_a), Some(path_b)) = (&s.report_out, &s.read_a, &s.read_b)
     else {
         let signed = sign_adjudication(&draft, &reader.id, &reader.name, &key, now)?;
-        write_json(&s.out, &signed)?;
+        store.record_adjudication(&signed, &s.out, None, now, || {
+            write_json(&s.out, &signed).map_err(|e| format!("{e:#}"))
+        })?;
         println!("wrote {}", s.out.display());
         return Ok(ExitCode::SUCCESS);
     };
@@ -523,9 +510,11 @@ fn sign(s: &SignArgs) -> anyhow::Result<ExitCode> {
         now,
     )
     .with_context(|| format!("{}: cannot sign with its reads", s.draft.display()))?;
-    write_json(&s.out, &signed)?;
-    crate::report::write_report(report_out, &report)
-        .with_context(|| format!("cannot write {}", report_out.display()))?;
+    store.record_adjudication(&signed, &s.out, Some((&report, report_out)), now, || {
+        write_json(&s.out, &signed).map_err(|e| format!("{e:#}"))?;
+        crate::report::write_report(report_out, &report)
+            .map_err(|e| format!("cannot write {}: {e}", report_out.display()))
+    })?;
     println!("wrote {}", s.out.display());
     println!(
         "wrote {} (adjudicated report {}, meaning adjudication)",

@@ -35,7 +35,7 @@ fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
 }
 
 /// Reads a passphrase file (one trailing newline is not part of the passphrase).
-fn read_passphrase(path: &Path) -> anyhow::Result<String> {
+pub(super) fn read_passphrase(path: &Path) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read passphrase file {}", path.display()))?;
     let pass = text

@@ -32,6 +32,7 @@
 //! | printed form with manifestation | [`crate::report::render::render_text`] |
 
 pub mod access;
+mod adjudications;
 mod diff;
 pub mod import;
 pub mod readers;

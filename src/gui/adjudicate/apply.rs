@@ -259,9 +259,20 @@ impl App {
             let report_path = pair
                 .out_dir
                 .join(format!("adjudicated-{}.json", file_part(&report.report_id)));
-            write_json(&record_path, &record)?;
-            write_report(&report_path, &report)
-                .map_err(|e| format!("cannot write {}: {e}", report_path.display()))?;
+            // Logged in the audit trail in the transaction that covers writing the files.
+            store
+                .record_adjudication(
+                    &record,
+                    &record_path,
+                    Some((&report, &report_path)),
+                    now,
+                    || {
+                        write_json(&record_path, &record)?;
+                        write_report(&report_path, &report)
+                            .map_err(|e| format!("cannot write {}: {e}", report_path.display()))
+                    },
+                )
+                .map_err(|e| format!("Not signed: {e}"))?;
             Ok(SignedOutput {
                 verification: verify_written(&record_path, &report_path),
                 record_path,
