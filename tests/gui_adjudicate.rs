@@ -296,6 +296,28 @@ fn side_by_side_decide_refuse_missing_reason_and_sign() {
     let draft: AdjudicationRecord =
         serde_json::from_str(&std::fs::read_to_string(&draft_path).unwrap()).unwrap();
     assert!(draft.signature.is_none());
+    // Loading the same pair again resumes the saved draft.
+    let ctx = h.ctx.clone();
+    h.state_mut().adjudication.decision = Default::default();
+    h.state_mut()
+        .apply_adjudication(&ctx, echolab::gui::adjudicate::AdjCommand::LoadFiles);
+    h.run_ok();
+    let resumed = &h.state().adjudication;
+    assert!(
+        resumed
+            .model
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("Resumed the draft")),
+        "{:?}",
+        resumed.model.message
+    );
+    assert_eq!(resumed.decision.params["mr_eroa"].own_value, "0.38");
+    assert_eq!(
+        resumed.decision.params["mr_eroa"].reason,
+        "re-measured the PISA radius"
+    );
+    assert_eq!(resumed.decision.adjudicator_id, "adj1");
     click(&mut h, "Sign adjudication…");
     assert!(h.state().adjudication.model.signing);
     assert!(
@@ -347,6 +369,10 @@ fn side_by_side_decide_refuse_missing_reason_and_sign() {
     assert_eq!(report_grade(&report), Some(Grade::ModerateToSevere));
     assert!(report.comment.contains(&record.record_id));
     assert!(h.query_all_by_label_contains(": intact").count() == 2);
+    assert!(
+        !draft_path.exists(),
+        "the working draft is gone once signed"
+    );
 
     // The audit trail holds the adjudication, its signature and the adjudicated report.
     let store = Store::open_existing(&dir.path().join("db").join("echolab.sqlite3")).unwrap();

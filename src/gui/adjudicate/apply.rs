@@ -10,7 +10,8 @@ use super::decision::{DecisionForm, build_record};
 use super::source::{Pair, load_rules, pair_from_files, worklist};
 use super::{AdjCommand, AdjudicationState, SignedOutput};
 use crate::adjudication::{
-    AdjudicatedReportError, AdjudicationRecord, sign_adjudication_with_report, verify_adjudication,
+    AdjudicatedReportError, AdjudicationRecord, ReadRef, sign_adjudication_with_report,
+    verify_adjudication,
 };
 use crate::gui::App;
 use crate::gui::app::sample_data_dir;
@@ -60,6 +61,43 @@ impl AdjudicationState {
             adjudicator_id: std::mem::take(&mut self.decision.adjudicator_id),
             ..DecisionForm::default()
         };
+        self.resume_saved_draft();
+    }
+
+    /// Restores the decision from the draft record saved for this pair, if there is one and it
+    /// names exactly these two reads (same versions and record hashes).
+    fn resume_saved_draft(&mut self) {
+        let Some(pair) = &self.model.pair else { return };
+        let path = draft_path(pair);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let record: AdjudicationRecord = match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                self.model.message = Some(format!(
+                    "The saved draft {} is unreadable ({e}); starting afresh",
+                    path.display()
+                ));
+                return;
+            }
+        };
+        let same = record.read_a == ReadRef::of(&pair.read_a)
+            && record.read_b == ReadRef::of(&pair.read_b)
+            && record.signature.is_none();
+        if same {
+            self.decision = DecisionForm::from_record(&record);
+            self.model.message = Some(format!(
+                "Resumed the draft saved {} ({})",
+                record.created_utc,
+                path.display()
+            ));
+        } else {
+            self.model.message = Some(format!(
+                "The saved draft {} is about other read versions; starting afresh",
+                path.display()
+            ));
+        }
     }
 
     fn draft(&self) -> Result<AdjudicationRecord, String> {
@@ -70,6 +108,15 @@ impl AdjudicationState {
             .ok_or_else(|| "load two reads first".to_owned())?;
         build_record(pair, &self.decision, &format_utc(now_utc()))
     }
+}
+
+/// Where the draft record of `pair` is saved.
+fn draft_path(pair: &Pair) -> PathBuf {
+    pair.out_dir.join(format!(
+        "adjudication-draft-{}-{}.json",
+        file_part(&pair.read_a.report_id),
+        file_part(&pair.read_b.report_id)
+    ))
 }
 
 fn sign_error_text(e: &StoreError) -> String {
@@ -188,11 +235,7 @@ impl App {
                 .pair
                 .as_ref()
                 .ok_or_else(|| "load two reads first".to_owned())?;
-            let path = pair.out_dir.join(format!(
-                "adjudication-draft-{}-{}.json",
-                file_part(&record.read_a.report_id),
-                file_part(&record.read_b.report_id)
-            ));
+            let path = draft_path(pair);
             std::fs::create_dir_all(&pair.out_dir)
                 .map_err(|e| format!("cannot create {}: {e}", pair.out_dir.display()))?;
             write_json(&path, &record)?;
@@ -273,6 +316,8 @@ impl App {
                     },
                 )
                 .map_err(|e| format!("Not signed: {e}"))?;
+            // The decision is final: its working draft is no longer resumed.
+            let _ = std::fs::remove_file(draft_path(&pair));
             Ok(SignedOutput {
                 verification: verify_written(&record_path, &report_path),
                 record_path,

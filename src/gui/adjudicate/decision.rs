@@ -11,7 +11,7 @@ use super::source::Pair;
 use super::table::fmt_value;
 use super::{AdjCommand, AdjModel};
 use crate::adjudication::{
-    AdjudicatedGrade, AdjudicatedValue, AdjudicationRecord, Side, ValueOrigin,
+    AdjudicatedGrade, AdjudicatedValue, AdjudicationRecord, Decision, Side, ValueOrigin,
 };
 use crate::catalog::Catalog;
 use crate::compare::{grade_words, report_grade};
@@ -125,6 +125,49 @@ fn adjudicated_value(
             }
         }
     }))
+}
+
+impl DecisionForm {
+    /// The form that [`build_record`] turns back into `record` (resuming a saved draft).
+    pub fn from_record(record: &AdjudicationRecord) -> DecisionForm {
+        let mut form = DecisionForm {
+            reason: record.reason.clone(),
+            adjudicator_id: record.adjudicator_id.clone(),
+            ..DecisionForm::default()
+        };
+        match &record.decision {
+            Decision::ChooseRead { side, .. } => {
+                form.mode = Mode::ChooseRead;
+                form.side = Some(*side);
+            }
+            Decision::PerParameter { values, grade } => {
+                form.mode = Mode::PerParameter;
+                for (id, v) in values {
+                    let own = v.origin == ValueOrigin::Adjudicator;
+                    let choice = ParamChoice {
+                        take: Some(match v.origin {
+                            ValueOrigin::ReadA => Take::A,
+                            ValueOrigin::ReadB => Take::B,
+                            ValueOrigin::Adjudicator => Take::Own,
+                        }),
+                        own_value: if own {
+                            v.value.to_string()
+                        } else {
+                            String::new()
+                        },
+                        own_unit: if own { v.unit.clone() } else { String::new() },
+                        reason: v.reason.clone(),
+                    };
+                    form.params.insert(id.clone(), choice);
+                }
+                if let Some(g) = grade {
+                    form.grade = Some(g.grade);
+                    form.grade_reason = g.reason.clone();
+                }
+            }
+        }
+        form
+    }
 }
 
 /// The draft record of the form, or the first problem (the library's validation message).
@@ -414,5 +457,31 @@ mod tests {
         assert!(err(&choose).contains("reason is required"));
         choose.reason = "A is complete".into();
         assert!(build_record(&p, &choose, t).is_ok());
+    }
+
+    #[test]
+    fn a_saved_record_gives_back_the_form_that_made_it() {
+        let p = pair();
+        let t = "2026-01-02T03:04:05Z";
+        for f in [
+            form(Take::Own, "0.38", "cm2", "re-measured"),
+            form(Take::A, "", "", "A traced the better envelope"),
+            DecisionForm {
+                mode: Mode::ChooseRead,
+                side: Some(Side::B),
+                reason: "B is complete".into(),
+                adjudicator_id: "adj1".into(),
+                ..DecisionForm::default()
+            },
+        ] {
+            let record = build_record(&p, &f, t).unwrap();
+            let back = DecisionForm::from_record(&record);
+            assert_eq!(
+                build_record(&p, &back, t).unwrap().decision,
+                record.decision
+            );
+            assert_eq!(back.reason, f.reason);
+            assert_eq!(back.adjudicator_id, "adj1");
+        }
     }
 }
