@@ -14,7 +14,6 @@ use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
 use echolab::compare::{EdSource, compare};
 use echolab::gui::App;
-use echolab::gui::compare::window::display_text;
 use echolab::measure::DrawKind;
 use echolab::report::draft::{GradingChoice, draft_from_grade_input};
 use echolab::report::{
@@ -252,7 +251,7 @@ fn compare_window_shows_the_delta_table_and_aligns_the_cines_by_phase() {
     let table = compare(&baseline, &followup);
     assert_eq!(h.state().compare.model.table.as_ref(), Some(&table));
     assert!(table.grade.text.contains("→"), "{}", table.grade.text);
-    h.get_by_label(&display_text(&table.grade.text));
+    h.get_by_label(&table.grade.text);
     let eroa = table.row("mr_eroa").unwrap();
     assert_eq!(eroa.display[0], "0.45");
     assert_eq!(eroa.display[1], "0.30");

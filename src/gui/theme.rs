@@ -76,8 +76,31 @@ pub fn overlay_scale(zoom: f32) -> f32 {
     }
 }
 
-/// Installs the dark clinical style on `ctx`.
+/// Arrows, geometric shapes and maths signs that egui's bundled fonts lack (a DejaVu Sans subset;
+/// see `assets/fonts/README.md`).
+const SYMBOL_FONT: &[u8] =
+    include_bytes!("../../assets/fonts/EcholabSymbols-DejaVuSans-subset.ttf");
+
+/// Adds [`SYMBOL_FONT`] as the last fallback of both font families.
+pub fn install_fonts(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+        .into_iter()
+        .map(|family| InsertFontFamily {
+            family,
+            priority: FontPriority::Lowest,
+        })
+        .collect();
+    ctx.add_font(FontInsert::new(
+        "echolab-symbols",
+        egui::FontData::from_static(SYMBOL_FONT),
+        families,
+    ));
+}
+
+/// Installs the dark clinical style and the fonts on `ctx`.
 pub fn install(ctx: &egui::Context) {
+    install_fonts(ctx);
     let mut visuals = egui::Visuals::dark();
     visuals.panel_fill = PANEL_FILL;
     visuals.window_fill = PANEL_FILL;
@@ -101,6 +124,7 @@ mod tests {
     #[test]
     fn bundled_fonts_have_every_symbol_we_use() {
         let ctx = egui::Context::default();
+        install_fonts(&ctx);
         let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
         output.textures_delta.clear();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gui");

@@ -29,7 +29,7 @@ pub fn sign_dialog_ui(
             ui.add(
                 egui::Label::new(
                     "Signing needs the reading database: the adjudicator's signing key is kept \
-                     there. Sign in (Reading > Sign in…) as an adjudicator, then sign again. \
+                     there. Sign in (Reading ▸ Sign in…) as an adjudicator, then sign again. \
                      The draft record can be saved without it.",
                 )
                 .wrap(),

@@ -320,7 +320,7 @@ pub fn source_ui(
                 None => {
                     ui.label(
                         RichText::new(
-                            "Sign in to the reading database (Reading > Sign in…) as an \
+                            "Sign in to the reading database (Reading ▸ Sign in…) as an \
                              adjudicator for the worklist of discordant reads.",
                         )
                         .color(theme::TEXT_WEAK),

@@ -52,7 +52,7 @@ fn admin_store(records: &RecordsModel) -> Result<(Store, Session, PathBuf), Stri
     let session = records
         .session
         .clone()
-        .ok_or_else(|| "Sign in (Reading > Sign in…) to use the reading database.".to_owned())?;
+        .ok_or_else(|| "Sign in (Reading ▸ Sign in…) to use the reading database.".to_owned())?;
     if session.role().is_blinded() {
         return Err(BLINDED_MESSAGE.to_owned());
     }

@@ -137,17 +137,12 @@ fn sources_ui(ui: &mut Ui, model: &CompareModel, forms: &mut CompareForms) -> Ve
     out
 }
 
-/// `text` with the glyphs the bundled fonts lack replaced (`→` becomes `->`).
-pub fn display_text(text: &str) -> String {
-    text.replace('\u{2192}', "->")
-}
-
 /// Subject, visits, reads and warnings.
 fn heading_ui(ui: &mut Ui, table: &DeltaTable) {
     let subject = table.subject_id.as_deref().unwrap_or("(no subject id)");
     ui.label(
         RichText::new(format!(
-            "Subject {subject}: {} -> {}",
+            "Subject {subject}: {} → {}",
             table.baseline.label, table.followup.label
         ))
         .heading(),
@@ -160,7 +155,7 @@ fn heading_ui(ui: &mut Ui, table: &DeltaTable) {
         table.followup.version
     ));
     for w in &table.warnings {
-        ui.colored_label(theme::WARNING, display_text(w));
+        ui.colored_label(theme::WARNING, w.as_str());
     }
 }
 
@@ -168,7 +163,7 @@ fn heading_ui(ui: &mut Ui, table: &DeltaTable) {
 fn delta_ui(ui: &mut Ui, table: &DeltaTable) {
     ui.horizontal_wrapped(|ui| {
         ui.label("MR grade:");
-        ui.label(RichText::new(display_text(&table.grade.text)).strong());
+        ui.label(RichText::new(table.grade.text.as_str()).strong());
     });
     egui::Grid::new("delta_table")
         .striped(true)

@@ -194,7 +194,7 @@ impl App {
     fn database_inputs(&self) -> Result<Vec<crate::export::SignedInput>, String> {
         let model = &self.records.model;
         let (Some(store), Some(session)) = (model.database(), model.session.as_ref()) else {
-            return Err("sign in to the reading database first (Reading › Sign in)".to_owned());
+            return Err("sign in to the reading database first (Reading ▸ Sign in)".to_owned());
         };
         let form = &self.export.form;
         let selection = match form.scope {

@@ -142,7 +142,7 @@ fn source_ui(
                 Some(who) => ui.label(format!("Signed in as {who}")),
                 None => ui.colored_label(
                     theme::ERROR,
-                    "Sign in (Reading › Sign in) to export from the database",
+                    "Sign in (Reading ▸ Sign in) to export from the database",
                 ),
             };
             ui.horizontal(|ui| {

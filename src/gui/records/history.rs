@@ -85,9 +85,9 @@ pub fn history_ui(ui: &mut Ui, view: &HistoryView) -> Vec<RecordsCommand> {
             Ok(entries) => {
                 for e in entries {
                     let change = match (&e.old_value, &e.new_value) {
-                        (Some(o), Some(n)) => format!("{o} -> {n}"),
+                        (Some(o), Some(n)) => format!("{o} → {n}"),
                         (None, Some(n)) => n.clone(),
-                        (Some(o), None) => format!("{o} -> (removed)"),
+                        (Some(o), None) => format!("{o} → (removed)"),
                         (None, None) => String::new(),
                     };
                     ui.label(format!(
