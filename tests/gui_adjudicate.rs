@@ -435,6 +435,42 @@ fn worklist_from_the_database_and_choose_a_read() {
     }
     drop(store);
 
+    // The same worklist from the command line, with the pair's reads written out for `decide`.
+    let pass_file = dir.path().join("pass.txt");
+    std::fs::write(&pass_file, format!("{PASS}\n")).unwrap();
+    let cli = |reader: &str, out: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_echolab"))
+            .args(["adjudicate", "worklist", "--json", "--db"])
+            .arg(&db)
+            .args(["--reader", reader, "--passphrase-file"])
+            .arg(&pass_file)
+            .arg("--out-dir")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let wl = dir.path().join("worklist");
+    let out = cli("adj1", &wl);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pairs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pairs.as_array().unwrap().len(), 1, "{pairs}");
+    assert_eq!(pairs[0]["discordant"], true);
+    let folder = wl.join(study.replace(
+        |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+        "_",
+    ));
+    for name in ["read-a.json", "read-b.json"] {
+        let bytes = std::fs::read(folder.join(name)).unwrap();
+        assert!(verify_report_bytes(&bytes).is_intact(), "{name}");
+    }
+    let refused = cli("r1", &dir.path().join("refused"));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is a reader"));
+
     let mut h = harness(dir.path(), db.clone());
     click(&mut h, "Reading");
     click(&mut h, "Sign in…");

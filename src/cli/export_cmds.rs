@@ -107,6 +107,8 @@ pub enum AdjudicateCommand {
     Sign(SignArgs),
     /// Verify a signed adjudication (exit 0 only when intact).
     Verify(VerifyArgs),
+    /// The adjudicator's worklist: discordant pairs of signed reads in the reading database.
+    Worklist(super::worklist_cmd::WorklistArgs),
 }
 
 /// Rule selection shared by `check` and `decide`.
@@ -319,7 +321,7 @@ fn inputs_from_db(a: &ExportArgs, db: &Path) -> anyhow::Result<Vec<crate::export
     Ok(signed_reads(&store, &session, &selection, db)?)
 }
 
-fn load_rules(a: &RulesArgs) -> anyhow::Result<DiscordanceRules> {
+pub(super) fn load_rules(a: &RulesArgs) -> anyhow::Result<DiscordanceRules> {
     if let Some(path) = &a.rules {
         return DiscordanceRules::from_toml(
             &std::fs::read_to_string(path)
@@ -356,6 +358,7 @@ pub fn adjudicate_cmd(a: &AdjudicateArgs) -> anyhow::Result<ExitCode> {
         AdjudicateCommand::Decide(d) => decide(d),
         AdjudicateCommand::Sign(s) => sign(s),
         AdjudicateCommand::Verify(v) => verify(v),
+        AdjudicateCommand::Worklist(w) => super::worklist_cmd::worklist(w),
     }
 }
 

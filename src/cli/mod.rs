@@ -7,6 +7,7 @@ mod export_cmds;
 mod grade_cmd;
 mod report_cmds;
 mod sample_cmd;
+mod worklist_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
