@@ -14,15 +14,7 @@ use crate::audit::{AuditAction, EntityType, NewAuditEntry};
 use crate::report::{ReadingReport, SignatureBlock};
 
 fn signature_value(block: &SignatureBlock, file: &Path) -> Value {
-    json!({
-        "signer_id": block.signer_id,
-        "printed_name": block.printed_name,
-        "signed_at_utc": block.signed_at_utc,
-        "meaning": block.meaning.code(),
-        "key_fingerprint_sha256": block.key_fingerprint_sha256,
-        "content_sha256": block.content_sha256,
-        "file": file.display().to_string(),
-    })
+    super::sign::signature_audit_value(block, "file", json!(file.display().to_string()))
 }
 
 impl Store {

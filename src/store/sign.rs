@@ -211,15 +211,11 @@ impl Store {
             entity_id: format!("{}/v{}/signature", signed.report_id, signed.version),
             action: AuditAction::Create,
             old_value: None,
-            new_value: Some(json!({
-                "signer_id": block.signer_id,
-                "printed_name": block.printed_name,
-                "signed_at_utc": block.signed_at_utc,
-                "meaning": block.meaning.code(),
-                "key_fingerprint_sha256": block.key_fingerprint_sha256,
-                "content_sha256": block.content_sha256,
-                "record_sha256": record,
-            })),
+            new_value: Some(signature_audit_value(
+                &block,
+                "record_sha256",
+                json!(record),
+            )),
             ruleset: signed.grade.as_ref().map(ruleset_label),
         });
         if let Some(old) = &superseded {
@@ -289,4 +285,25 @@ impl Store {
         tx.commit()?;
         Ok(draft)
     }
+}
+
+/// What the audit log records of a signature (§11.50 fields, key and content hashes), plus one
+/// `extra` field naming the signed object (its record hash, its file …).
+pub(crate) fn signature_audit_value(
+    block: &crate::report::SignatureBlock,
+    extra_key: &str,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut v = json!({
+        "signer_id": block.signer_id,
+        "printed_name": block.printed_name,
+        "signed_at_utc": block.signed_at_utc,
+        "meaning": block.meaning.code(),
+        "key_fingerprint_sha256": block.key_fingerprint_sha256,
+        "content_sha256": block.content_sha256,
+    });
+    if let Some(map) = v.as_object_mut() {
+        map.insert(extra_key.to_owned(), extra);
+    }
+    v
 }

@@ -2,11 +2,12 @@
 //! adjudicator's id and passphrase typed again (§11.200), and afterwards the two signed files
 //! (record and adjudicated reading report) with what verifying them said.
 
-use egui::{Key, RichText, TextEdit, Ui};
+use egui::{RichText, Ui};
 
 use super::{AdjCommand, AdjModel, SignForm, SignedOutput};
 use crate::compare::grade_words;
 use crate::gui::records::Secret;
+use crate::gui::records::credentials::{CredentialLabels, credentials_grid};
 use crate::gui::theme;
 use crate::report::SignatureMeaning;
 use crate::report::render::{manifestation_line, signing_dialog_text};
@@ -61,24 +62,17 @@ pub fn sign_dialog_ui(
             .color(theme::TEXT_WEAK),
         );
         ui.separator();
-        egui::Grid::new("adj_sign_grid")
-            .num_columns(2)
-            .show(ui, |ui| {
-                let label = ui.label("Adjudicator id");
-                ui.add(TextEdit::singleline(&mut form.reader_id).desired_width(220.0))
-                    .labelled_by(label.id);
-                ui.end_row();
-                let label = ui.label("Adjudicator passphrase");
-                let r = ui
-                    .add(
-                        TextEdit::singleline(&mut form.passphrase.0)
-                            .password(true)
-                            .desired_width(220.0),
-                    )
-                    .labelled_by(label.id);
-                submit |= r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-                ui.end_row();
-            });
+        submit |= credentials_grid(
+            ui,
+            &CredentialLabels {
+                grid_id: "adj_sign_grid",
+                id_label: "Adjudicator id",
+                passphrase_label: "Adjudicator passphrase",
+                width: 220.0,
+            },
+            &mut form.reader_id,
+            &mut form.passphrase,
+        );
         if let Some(e) = &model.sign_error {
             ui.colored_label(theme::ERROR, e);
         }

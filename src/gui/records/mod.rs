@@ -13,6 +13,7 @@
 //! * [`history`]: a read's versions (text rendering, verification) and audit entries.
 
 pub mod apply;
+pub mod credentials;
 pub mod history;
 pub mod sign_dialog;
 pub mod sign_in;

@@ -2,8 +2,9 @@
 //! time are recorded in UTC, and the meaning — then reader id and passphrase typed again
 //! (§11.50, §11.200).
 
-use egui::{Id, Key, RichText, TextEdit};
+use egui::{Id, RichText};
 
+use super::credentials::{CredentialLabels, credentials_grid};
 use super::{RecordsCommand, RecordsModel, Secret, SignForm};
 use crate::gui::theme;
 use crate::report::SignatureMeaning;
@@ -49,25 +50,17 @@ pub fn sign_dialog_ui(
         let text = signing_dialog_text(session.name(), session.reader_id(), form.meaning);
         ui.add(egui::Label::new(text).wrap());
         ui.separator();
-        let mut submit = false;
-        egui::Grid::new("sign_dialog_grid")
-            .num_columns(2)
-            .show(ui, |ui| {
-                let label = ui.label("Signing reader id");
-                ui.add(TextEdit::singleline(&mut form.reader_id).desired_width(220.0))
-                    .labelled_by(label.id);
-                ui.end_row();
-                let label = ui.label("Signing passphrase");
-                let r = ui
-                    .add(
-                        TextEdit::singleline(&mut form.passphrase.0)
-                            .password(true)
-                            .desired_width(220.0),
-                    )
-                    .labelled_by(label.id);
-                submit |= r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-                ui.end_row();
-            });
+        let mut submit = credentials_grid(
+            ui,
+            &CredentialLabels {
+                grid_id: "sign_dialog_grid",
+                id_label: "Signing reader id",
+                passphrase_label: "Signing passphrase",
+                width: 220.0,
+            },
+            &mut form.reader_id,
+            &mut form.passphrase,
+        );
         if let Some(e) = &model.sign_error {
             ui.colored_label(theme::ERROR, e);
         }

@@ -1,7 +1,8 @@
 //! The sign-in window: reader id and passphrase, checked against the reader's sealed key.
 
-use egui::{Key, RichText, TextEdit, Ui};
+use egui::{RichText, Ui};
 
+use super::credentials::{CredentialLabels, credentials_grid};
 use super::{RecordsCommand, RecordsModel, Secret, SignInForm};
 use crate::gui::theme;
 
@@ -35,25 +36,17 @@ pub fn sign_in_ui(ui: &mut Ui, model: &RecordsModel, form: &mut SignInForm) -> V
             "No database path: start with --db PATH or set ECHOLAB_DB",
         ),
     };
-    let mut submit = false;
-    egui::Grid::new("sign_in_grid")
-        .num_columns(2)
-        .show(ui, |ui| {
-            let label = ui.label("Reader id");
-            ui.add(TextEdit::singleline(&mut form.reader_id).desired_width(200.0))
-                .labelled_by(label.id);
-            ui.end_row();
-            let label = ui.label("Passphrase");
-            let r = ui
-                .add(
-                    TextEdit::singleline(&mut form.passphrase.0)
-                        .password(true)
-                        .desired_width(200.0),
-                )
-                .labelled_by(label.id);
-            submit |= r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-            ui.end_row();
-        });
+    let mut submit = credentials_grid(
+        ui,
+        &CredentialLabels {
+            grid_id: "sign_in_grid",
+            id_label: "Reader id",
+            passphrase_label: "Passphrase",
+            width: 200.0,
+        },
+        &mut form.reader_id,
+        &mut form.passphrase,
+    );
     if let Some(e) = &model.sign_in_error {
         ui.colored_label(theme::ERROR, e);
     }
