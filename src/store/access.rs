@@ -280,6 +280,21 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The study's files as imported, `(SOP Instance UID, path)` sorted by path, after checking
+    /// that the session may see the study.
+    pub fn study_files(
+        &self,
+        session: &Session,
+        study_uid: &str,
+    ) -> StoreResult<Vec<(String, String)>> {
+        self.study_view(session, study_uid)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT sop_instance_uid, path FROM study_files WHERE study_uid = ?1 ORDER BY path",
+        )?;
+        let rows = stmt.query_map([study_uid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// A study as the session may see it (assigned studies; adjudicators also studies with a
     /// signed read; admins all).
     pub fn study_view(&self, session: &Session, study_uid: &str) -> StoreResult<StudyView> {

@@ -14,7 +14,6 @@ use crate::adjudication::{
     verify_adjudication,
 };
 use crate::gui::App;
-use crate::gui::app::sample_data_dir;
 use crate::gui::records::Secret;
 use crate::report::{format_utc, now_utc, write_atomic, write_report};
 use crate::signing::{SigningError, verify_report_bytes};
@@ -132,22 +131,14 @@ impl App {
     /// Folders to look for key-frame images in: the pair's own, the sample study, and the
     /// folders of the files open in the library.
     fn adjudication_image_dirs(&self) -> Vec<PathBuf> {
-        let mut dirs: Vec<PathBuf> = self
+        let own = self
             .adjudication
             .model
             .pair
             .as_ref()
             .map(|p| p.image_dirs.clone())
             .unwrap_or_default();
-        dirs.push(sample_data_dir());
-        for e in &self.library.entries {
-            if let Some(parent) = e.path.parent() {
-                dirs.push(parent.to_path_buf());
-            }
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        dirs.retain(|d| seen.insert(d.clone()));
-        dirs
+        self.image_search_dirs(own)
     }
 
     fn select_adjudication_param(&mut self, ctx: &egui::Context, id: String) {
@@ -214,7 +205,7 @@ impl App {
         if let Ok((store, session)) = self.records.model.signed_in() {
             pair.blinded = session.role().is_blinded();
             if let Some(study) = &item.discordance.read_a.study_instance_uid
-                && let Ok(files) = crate::gui::records::apply::study_files(store, &session, study)
+                && let Ok(files) = store.study_files(&session, study)
             {
                 for (_, path) in files {
                     if let Some(parent) = Path::new(&path).parent() {

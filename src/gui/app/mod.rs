@@ -264,6 +264,23 @@ impl App {
         };
     }
 
+    /// Folders to look for measured images in: `first` (e.g. the reports' folders) in order,
+    /// then the bundled sample study and the folders of the files open in the library, each
+    /// folder once.
+    pub fn image_search_dirs(&self, first: Vec<PathBuf>) -> Vec<PathBuf> {
+        let mut dirs = first;
+        dirs.push(sample_data_dir());
+        dirs.extend(
+            self.library
+                .entries
+                .iter()
+                .filter_map(|e| e.path.parent().map(std::path::Path::to_path_buf)),
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        dirs.retain(|d| seen.insert(d.clone()));
+        dirs
+    }
+
     /// Marks the document changed (results are recomputed).
     fn touch_doc(&mut self) {
         self.doc_revision += 1;

@@ -11,8 +11,9 @@ use crate::gui::records::RecordsModel;
 
 /// What the compare feature reads from the rest of the app while applying commands.
 pub struct Env<'a> {
-    /// Folders of the files open in the library.
-    pub library_dirs: Vec<PathBuf>,
+    /// The app's image folders after the reports' own ([`crate::gui::App::image_search_dirs`]
+    /// with nothing first: the sample study and the folders of the files open in the library).
+    pub search_dirs: Vec<PathBuf>,
     /// Records state (session and database path for database reads).
     pub records: &'a RecordsModel,
 }
@@ -147,8 +148,7 @@ impl CompareState {
     fn set_pair(&mut self, ctx: &egui::Context, pair: [LoadedReport; 2], env: &Env<'_>) {
         let table = compare(&pair[0].report, &pair[1].report);
         let mut dirs: Vec<PathBuf> = pair.iter().flat_map(|r| r.image_dirs.clone()).collect();
-        dirs.push(crate::gui::app::sample_data_dir());
-        dirs.extend(env.library_dirs.iter().cloned());
+        dirs.extend(env.search_dirs.iter().cloned());
         let mut index = ImageIndex::new(Vec::new());
         for d in &dirs {
             index.add_dir(d);

@@ -198,28 +198,16 @@ pub fn show(ctx: &egui::Context, app: &mut App) {
     if state.plot.open {
         commands.extend(plot::plot_window(ctx, &state.plot, &mut state.forms));
     }
+    if commands.is_empty() {
+        return;
+    }
+    // The windows were drawn before these changes: draw them again.
+    ctx.request_repaint();
     let env = apply::Env {
-        library_dirs: library_dirs(app),
+        search_dirs: app.image_search_dirs(Vec::new()),
         records: &app.records.model,
     };
-    if !commands.is_empty() {
-        // The windows were drawn before these changes: draw them again.
-        ctx.request_repaint();
-    }
     for c in commands {
         app.compare.apply(ctx, c, &env);
     }
-}
-
-/// Folders of the files open in the app's library (searched for images).
-fn library_dirs(app: &App) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = app
-        .library
-        .entries
-        .iter()
-        .filter_map(|e| e.path.parent().map(std::path::Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    dirs
 }

@@ -65,19 +65,11 @@ fn admin_store(records: &RecordsModel) -> Result<(Store, Session, PathBuf), Stri
 }
 
 /// Folders of the study files of `study_uid` in the database.
-fn study_dirs(store: &Store, study_uid: &str) -> Vec<PathBuf> {
-    let Ok(mut stmt) = store
-        .connection()
-        .prepare("SELECT path FROM study_files WHERE study_uid = ?1 ORDER BY path")
-    else {
-        return Vec::new();
-    };
-    let Ok(rows) = stmt.query_map([study_uid], |r| r.get::<_, String>(0)) else {
-        return Vec::new();
-    };
-    let mut dirs: Vec<PathBuf> = rows
-        .filter_map(Result::ok)
-        .filter_map(|p| Path::new(&p).parent().map(Path::to_path_buf))
+fn study_dirs(store: &Store, session: &Session, study_uid: &str) -> Vec<PathBuf> {
+    let files = store.study_files(session, study_uid).unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|(_, p)| Path::new(p).parent().map(Path::to_path_buf))
         .collect();
     dirs.sort();
     dirs.dedup();
@@ -104,7 +96,7 @@ fn db_reads(records: &RecordsModel, selection: &Selection) -> Result<Vec<DbRead>
             let image_dirs = r
                 .study
                 .as_ref()
-                .map(|s| study_dirs(&store, &s.study_instance_uid))
+                .map(|s| study_dirs(&store, &session, &s.study_instance_uid))
                 .unwrap_or_default();
             DbRead {
                 label,

@@ -174,7 +174,7 @@ impl App {
         let options = ExportOptions {
             long: form.format == super::FormatChoice::CsvLong,
             deidentify_trial_id,
-            image_dirs: self.image_folders(),
+            image_dirs: self.image_search_dirs(Vec::new()),
             cancel: None,
         };
         let repaint = ctx.clone();
@@ -208,21 +208,6 @@ impl App {
         let db_path = model.resolved_db_path().unwrap_or_default();
         crate::export::db::signed_reads(store, session, &selection, &db_path)
             .map_err(|e| e.to_string())
-    }
-
-    /// Folders the measured images may be in: those of the files open in the workstation and
-    /// the bundled sample study.
-    fn image_folders(&self) -> Vec<PathBuf> {
-        let mut dirs: Vec<PathBuf> = self
-            .library
-            .entries
-            .iter()
-            .filter_map(|e| e.path.parent().map(Path::to_owned))
-            .collect();
-        dirs.push(crate::gui::app::sample_data_dir());
-        dirs.sort();
-        dirs.dedup();
-        dirs
     }
 }
 

@@ -111,20 +111,6 @@ impl RecordsModel {
     }
 }
 
-/// The study's files (SOP Instance UID, path) as imported, after checking the session may see it.
-pub(crate) fn study_files(
-    store: &Store,
-    session: &Session,
-    study_uid: &str,
-) -> Result<Vec<(String, String)>, StoreError> {
-    store.study_view(session, study_uid)?;
-    let mut stmt = store.connection().prepare(
-        "SELECT sop_instance_uid, path FROM study_files WHERE study_uid = ?1 ORDER BY path",
-    )?;
-    let rows = stmt.query_map([study_uid], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 fn sign_error_text(e: &StoreError) -> String {
     match e {
         StoreError::Signing(SigningError::WrongPassphrase) => {
@@ -382,7 +368,9 @@ impl App {
         }
         let m = &mut self.records.model;
         let opened = m.signed_in().and_then(|(store, session)| {
-            let files = study_files(store, &session, study_uid).map_err(|e| e.to_string())?;
+            let files = store
+                .study_files(&session, study_uid)
+                .map_err(|e| e.to_string())?;
             let report = store
                 .start_read(&session, study_uid, now)
                 .map_err(|e| e.to_string())?;
