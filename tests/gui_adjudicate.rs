@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (COMMON.md)
 
 mod export_support;
+mod gui_support;
 
 use std::path::{Path, PathBuf};
 
@@ -22,9 +23,9 @@ use echolab::report::{
 };
 use echolab::signing::{KdfParams, sign_report, verify_report_bytes};
 use echolab::store::{Credentials, ImportOptions, Role, Store};
-use egui::accesskit::Role as A11yRole;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use gui_support::{app_harness, type_into};
 use time::macros::datetime;
 
 const PASS: &str = "correct horse battery staple";
@@ -133,34 +134,7 @@ fn setup(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 }
 
 fn harness(dir: &Path, db: PathBuf) -> Harness<'static, App> {
-    let empty = dir.join("empty");
-    std::fs::create_dir_all(&empty).unwrap();
-    let mut h = Harness::builder()
-        .with_size([1400.0, 1500.0])
-        .with_max_steps(200)
-        .build_eframe(move |cc| {
-            let mut app = App::new(cc, vec![empty]);
-            app.records.model.db_path = Some(db);
-            app
-        });
-    h.run_ok();
-    h
-}
-
-fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    let role = if label.contains("assphrase") {
-        A11yRole::PasswordInput
-    } else if label == "Overall reason" {
-        A11yRole::MultilineTextInput
-    } else {
-        A11yRole::TextInput
-    };
-    h.get_by_role_and_label(role, label).scroll_to_me();
-    h.run_ok();
-    let field = h.get_by_role_and_label(role, label);
-    field.focus();
-    field.type_text(text);
-    h.run_ok();
+    app_harness(dir, [1400.0, 1500.0], Some(db))
 }
 
 /// Scrolls the widget into view (the window scrolls), then clicks it.

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (COMMON.md)
 
 mod export_support;
+mod gui_support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,10 +21,10 @@ use echolab::report::{
     MeasurementGeometry, ReadingReport, ReportMeasurement, SignatureMeaning, StudyRef, Visit,
 };
 use echolab::signing::sign_report;
-use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use export_support::{BASELINE_VALUES, FOLLOWUP_VALUES, input, test_key, write};
+use gui_support::{app_harness, type_into};
 use serde_json::Value;
 use time::macros::datetime;
 
@@ -182,21 +183,7 @@ fn write_pair(dir: &Path) -> (PathBuf, PathBuf, ReadingReport, ReadingReport) {
 
 fn harness(dir: &Path) -> Harness<'static, App> {
     // Start on an empty folder: the compare window finds the images itself.
-    let empty = dir.join("empty");
-    std::fs::create_dir_all(&empty).unwrap();
-    let mut h = Harness::builder()
-        .with_size([1400.0, 1000.0])
-        .with_max_steps(200)
-        .build_eframe(move |cc| App::new(cc, vec![empty]));
-    h.run_ok();
-    h
-}
-
-fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    let field = h.get_by_role_and_label(Role::TextInput, label);
-    field.focus();
-    field.type_text(text);
-    h.run_ok();
+    app_harness(dir, [1400.0, 1000.0], None)
 }
 
 fn open_compare(h: &mut Harness<'_, App>, baseline: &Path, followup: &Path) {

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (COMMON.md)
 
 mod export_support;
+mod gui_support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -13,27 +14,13 @@ use std::time::{Duration, Instant};
 use echolab::gui::App;
 use echolab::gui::export::{ExportCommand, FormatChoice, Outcome};
 use echolab::report::Visit;
-use egui::accesskit::Role as A11yRole;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use export_support::*;
+use gui_support::{app_harness, type_into};
 
 fn harness(dir: &Path) -> Harness<'static, App> {
-    let empty = dir.join("empty");
-    std::fs::create_dir_all(&empty).unwrap();
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_max_steps(200)
-        .build_eframe(move |cc| App::new(cc, vec![empty]));
-    h.run_ok();
-    h
-}
-
-fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    let field = h.get_by_role_and_label(A11yRole::TextInput, label);
-    field.focus();
-    field.type_text(text);
-    h.run_ok();
+    app_harness(dir, [1280.0, 800.0], None)
 }
 
 /// Two signed reports of two subjects in `dir/reports`.

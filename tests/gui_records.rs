@@ -5,6 +5,8 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (COMMON.md)
 
+mod gui_support;
+
 use std::path::{Path, PathBuf};
 
 use echolab::gui::App;
@@ -12,9 +14,9 @@ use echolab::gui::records::short_uid;
 use echolab::report::ReportStatus;
 use echolab::signing::{KdfParams, verify_report};
 use echolab::store::{Credentials, ImportOptions, Role, Store, WorkStatus};
-use egui::accesskit::Role as A11yRole;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use gui_support::{app_harness, type_into};
 use time::macros::datetime;
 
 const PASS: &str = "correct horse battery staple";
@@ -43,32 +45,7 @@ fn setup(dir: &Path) -> (PathBuf, String, usize) {
 }
 
 fn harness(dir: &Path, db: PathBuf) -> Harness<'static, App> {
-    // Start on an empty folder, so the study's files are opened by the worklist.
-    let empty = dir.join("empty");
-    std::fs::create_dir_all(&empty).unwrap();
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_max_steps(200)
-        .build_eframe(move |cc| {
-            let mut app = App::new(cc, vec![empty]);
-            app.records.model.db_path = Some(db);
-            app
-        });
-    h.run_ok();
-    h
-}
-
-fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    // Passphrase fields are password inputs to assistive technology.
-    let role = if label.contains("assphrase") {
-        A11yRole::PasswordInput
-    } else {
-        A11yRole::TextInput
-    };
-    let field = h.get_by_role_and_label(role, label);
-    field.focus();
-    field.type_text(text);
-    h.run_ok();
+    app_harness(dir, [1280.0, 800.0], Some(db))
 }
 
 fn sign_in(h: &mut Harness<'_, App>, passphrase: &str) {
