@@ -113,7 +113,8 @@ pub struct ExportOptions {
 }
 
 impl ExportOptions {
-    fn cancelled(&self, written: usize) -> Result<(), ExportError> {
+    /// `Err(Cancelled)` once the cancel flag is set (`written` files were complete by then).
+    pub fn cancelled(&self, written: usize) -> Result<(), ExportError> {
         match &self.cancel {
             Some(flag) if flag.load(Ordering::Relaxed) => Err(ExportError::Cancelled { written }),
             _ => Ok(()),

@@ -56,6 +56,7 @@ pub enum JobInput {
     Loaded(Vec<SignedInput>),
 }
 
+#[derive(Debug)]
 enum Event {
     Progress(JobProgress),
     Finished(Result<ExportSummary, String>),
@@ -69,15 +70,6 @@ pub struct ExportJob {
     thread: Option<JoinHandle<()>>,
     /// The latest progress.
     pub progress: JobProgress,
-}
-
-impl std::fmt::Debug for Event {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Event::Progress(p) => write!(f, "Progress({p:?})"),
-            Event::Finished(r) => write!(f, "Finished({})", r.is_ok()),
-        }
-    }
 }
 
 impl ExportJob {
@@ -167,13 +159,7 @@ fn run(
             let total = files.len();
             let mut loaded = Vec::with_capacity(total);
             for (done, path) in files.iter().enumerate() {
-                if options
-                    .cancel
-                    .as_ref()
-                    .is_some_and(|c| c.load(Ordering::Relaxed))
-                {
-                    return Err(ExportError::Cancelled { written: 0 });
-                }
+                options.cancelled(0)?;
                 send(JobProgress {
                     phase: Phase::Verifying,
                     done,
