@@ -4,7 +4,8 @@
 //!
 //! | layer | module | what it holds |
 //! |---|---|---|
-//! | DICOM | [`dicom`] | opening files, lazy frame decoding, photometric conversion, timing, US-region calibration |
+//! | files | [`files`] | atomic writes; every file written into a folder stays inside it |
+//! | DICOM | [`dicom`] | opening files, lazy frame decoding, photometric conversion, timing, US-region calibration, UID grammar |
 //! | sample | [`sample`] | the synthetic sample study generator and its ground truth |
 //! | domain | [`catalog`], [`measure`], [`calc`], [`grading`], [`protocol`] | measurement catalog, derivations, guideline grading, trial eligibility |
 //! | records | [`report`], [`store`], [`audit`], [`signing`] | reading reports, the reading database, audit trail, electronic signatures |
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod compare;
 pub mod dicom;
 pub mod export;
+pub mod files;
 pub mod grading;
 pub mod measure;
 pub mod protocol;

@@ -91,7 +91,7 @@ fn per_parameter_report_carries_the_adjudicated_values_and_verifies() {
     let key = test_key("adj1");
     let now = datetime!(2026-05-02 09:05:00 UTC);
     let (record, report) =
-        sign_adjudication_with_report(&draft, &a, &b, "adj1", "Dr Adj Udicator", &key, now)
+        sign_adjudication_with_report(&draft, &a, &b, "adj1", "Dr Adj Udicator", &key, now, None)
             .unwrap();
     assert!(verify_adjudication(&record).is_empty());
     let v = verify_report(&report);
@@ -149,7 +149,7 @@ fn choose_read_report_copies_the_chosen_read() {
     let key = test_key("adj1");
     let now = datetime!(2026-05-02 09:05:00 UTC);
     let (_, report) =
-        sign_adjudication_with_report(&draft, &a, &b, "adj1", "Dr Adj", &key, now).unwrap();
+        sign_adjudication_with_report(&draft, &a, &b, "adj1", "Dr Adj", &key, now, None).unwrap();
     assert!(verify_report(&report).is_intact());
     assert_eq!(report.measurements, a.measurements, "geometry kept");
     assert_eq!(report.derived, a.derived);
@@ -165,7 +165,7 @@ fn a_byte_flip_breaks_the_written_report() {
     let key = test_key("adj1");
     let now = datetime!(2026-05-02 09:05:00 UTC);
     let (_, report) =
-        sign_adjudication_with_report(&draft, &a, &b, "adj1", "Dr Adj", &key, now).unwrap();
+        sign_adjudication_with_report(&draft, &a, &b, "adj1", "Dr Adj", &key, now, None).unwrap();
     let bytes = render_report(&report).unwrap().into_bytes();
     assert!(verify_report_bytes(&bytes).is_intact());
     // Flip one digit of the adjudicated EROA, then any single byte in a few places.
@@ -209,6 +209,7 @@ fn wrong_reads_or_unsigned_records_are_refused() {
     assert!(err.to_string().contains("another record hash"), "{err}");
     // And nothing is signed when the reads do not match.
     assert!(
-        sign_adjudication_with_report(&draft, &a, &other, "adj1", "Dr Adj", &key, now).is_err()
+        sign_adjudication_with_report(&draft, &a, &other, "adj1", "Dr Adj", &key, now, None)
+            .is_err()
     );
 }

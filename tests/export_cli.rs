@@ -40,12 +40,35 @@ fn add_reader(dir: &Path, id: &str, name: &str, role: &str) {
             role,
             "--passphrase-file",
             "pass.txt",
+            "--lab-passphrase-file",
+            "lab.txt",
             "--kdf-memory-kib",
             "256",
             "--kdf-passes",
             "1",
         ],
     );
+}
+
+/// `server init`: the lab key sealed with lab.txt, its public key in lab-key.json.
+fn init_lab(dir: &Path) {
+    std::fs::write(dir.join("lab.txt"), "lab passphrase 123\n").unwrap();
+    ok(
+        dir,
+        &[
+            "server",
+            "init",
+            "--lab-name",
+            "Test lab",
+            "--passphrase-file",
+            "lab.txt",
+            "--kdf-memory-kib",
+            "256",
+            "--kdf-passes",
+            "1",
+        ],
+    );
+    assert!(dir.join("lab-key.json").is_file());
 }
 
 fn signed(dir: &Path, name: &str, reader: &str, visit: &str, input: &str) {
@@ -97,6 +120,7 @@ fn command_line_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("pass.txt"), "correct horse battery\n").unwrap();
+    init_lab(dir);
     add_reader(dir, "reader1", "Dr Ada Reader", "reader");
     add_reader(dir, "reader2", "Dr Bo Second", "reader");
     add_reader(dir, "adj1", "Dr Cy Adjudicator", "adjudicator");
@@ -267,6 +291,8 @@ fn command_line_end_to_end() {
             "a.json",
             "b.json",
             "fu.json",
+            "--lab-key",
+            "lab-key.json",
             "--out",
             "reads.csv",
         ],
@@ -280,6 +306,8 @@ fn command_line_end_to_end() {
             "--format",
             "csv",
             "a.draft.json",
+            "--lab-key",
+            "lab-key.json",
             "--out",
             "x.csv",
         ],

@@ -121,6 +121,9 @@ fn setup(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     store.set_kdf_params(KdfParams::insecure_fast_for_tests());
     let t0 = datetime!(2026-05-02 08:00:00 UTC);
     store
+        .init_lab("admin", "Test lab", "lab passphrase 123", t0)
+        .unwrap();
+    store
         .add_reader(
             "admin",
             "adj1",
@@ -382,6 +385,9 @@ fn worklist_from_the_database_and_choose_a_read() {
     let db = dir.path().join("db").join("echolab.sqlite3");
     let mut store = Store::open(&db).unwrap();
     store.set_kdf_params(KdfParams::insecure_fast_for_tests());
+    store
+        .init_lab("admin", "Test lab", "lab passphrase 123", t0)
+        .unwrap();
     for (id, name, role) in [
         ("r1", "Rita Reader", Role::Reader),
         ("r2", "Rob Reader", Role::Reader),

@@ -527,6 +527,9 @@ fn database_visits_need_an_admin_session() {
     let mut store = Store::open(&db).unwrap();
     store.set_kdf_params(KdfParams::insecure_fast_for_tests());
     store
+        .init_lab("admin", "Test lab", "lab passphrase 123", t0)
+        .unwrap();
+    store
         .add_reader("admin", "r1", "Rita Reader", Role::Reader, pass, t0)
         .unwrap();
     store

@@ -90,6 +90,9 @@ fn csv_export_through_the_window() {
         .apply_export(&ctx, ExportCommand::FormatChanged(FormatChoice::Pdf));
     assert_eq!(h.state().export.form.out_text, out.display().to_string());
 
+    // Only signers certified by the lab are exported: its public key file is given.
+    let lab = write_lab_key(dir.path());
+    type_into(&mut h, "Lab key file", &lab.display().to_string());
     h.get_by_label("Export").click();
     h.run_ok();
     wait_for_export(&mut h);
@@ -119,6 +122,7 @@ fn deidentified_export_needs_a_trial_id_and_replaces_the_subject() {
         let app = h.state_mut();
         app.export.open = true;
         app.export.form.files = vec![reports.join("base.json")];
+        app.export.form.lab_key_text = write_lab_key(dir.path()).display().to_string();
         app.export.form.out_text = out.display().to_string();
         app.export.form.deidentify = true;
     }
@@ -150,6 +154,7 @@ fn a_tampered_report_stops_the_batch_and_names_the_file() {
         let app = h.state_mut();
         app.export.open = true;
         app.export.form.files = vec![reports.join("base.json"), bad.clone()];
+        app.export.form.lab_key_text = write_lab_key(dir.path()).display().to_string();
         app.export.form.out_text = out.display().to_string();
     }
     h.run_ok();
@@ -190,6 +195,7 @@ fn a_pdf_batch_can_be_cancelled() {
         let app = h.state_mut();
         app.export.open = true;
         app.export.form.files = files;
+        app.export.form.lab_key_text = write_lab_key(dir.path()).display().to_string();
         app.export.form.format = FormatChoice::Pdf;
         app.export.form.out_text = out.display().to_string();
     }

@@ -31,6 +31,9 @@ fn setup(dir: &Path) -> (PathBuf, String, usize) {
     let mut store = Store::open(&db).unwrap();
     store.set_kdf_params(KdfParams::insecure_fast_for_tests());
     store
+        .init_lab("admin", "Test lab", "lab passphrase 123", t0)
+        .unwrap();
+    store
         .add_reader("admin", "r1", "Rita Reader", Role::Reader, PASS, t0)
         .unwrap();
     let summary = store
@@ -132,6 +135,12 @@ fn sign_in_worklist_open_sign_and_history() {
     );
     assert!(h.query_by_label_contains("recorded in UTC").is_some());
     assert!(h.query_by_label_contains("authorship").is_some());
+    // Nothing was measured: the dialog says so and signing needs the explicit tick.
+    assert!(h.query_by_label_contains("This read is EMPTY").is_some());
+    h.get_by_label("Sign an empty read (no measurements, findings or grade)")
+        .click();
+    h.run_ok();
+    assert!(h.state().records.forms.sign.confirm_empty);
 
     // Wrong passphrase: not signed, the dialog says so and stays open.
     type_into(&mut h, "Signing reader id", "r1");

@@ -67,6 +67,7 @@ fn open_fake(path: &Path) -> Result<Arc<dyn ImageFile>, String> {
             study_uid: "1.2.3".to_owned(),
             study: "Echo".to_owned(),
             series_uid: "1.2.3.4".to_owned(),
+            sop_instance_uid: format!("1.2.3.4.{}", path.to_string_lossy().len()),
             series: "1".to_owned(),
             series_number: Some(1),
             frame_count: 3,

@@ -42,11 +42,25 @@ fn draft_sign_verify_amend_through_the_cli() {
     std::fs::write(d.join("input.json"), INPUT).unwrap();
     let fast = ["--kdf-memory-kib", "256", "--kdf-passes", "1"];
 
+    std::fs::write(d.join("lab"), "lab passphrase 123\n").unwrap();
+    let lab = p("lab");
+    let mut init = vec![
+        "server",
+        "init",
+        "--lab-name",
+        "Test lab",
+        "--passphrase-file",
+        &lab,
+    ];
+    init.extend(fast);
+    ok(&echolab(&db, &init));
+    // The lab key is created once.
+    assert_eq!(echolab(&db, &init).status.code(), Some(2));
     let mut add = vec![
         "reader", "add", "--id", "r1", "--name", "Rita One", "--role", "reader",
     ];
     let pass = p("pass");
-    add.extend(["--passphrase-file", &pass]);
+    add.extend(["--passphrase-file", &pass, "--lab-passphrase-file", &lab]);
     add.extend(fast);
     ok(&echolab(&db, &add));
     // Same id twice is refused.
@@ -137,16 +151,28 @@ fn draft_sign_verify_amend_through_the_cli() {
     assert!(out.contains("matches the key registered for r1"), "{out}");
     assert!(out.contains("meaning:  authorship"), "{out}");
 
-    // Without a database only the embedded key is checked (and said so).
-    let out = Command::new(env!("CARGO_BIN_EXE_echolab"))
-        .args(["report", "verify", &p("signed.json")])
-        .env("ECHOLAB_DB", "")
-        .env("HOME", d.join("no-home"))
-        .env("XDG_DATA_HOME", d.join("no-data"))
-        .output()
-        .unwrap();
-    let text = ok(&out);
+    // Without a database the lab key file vouches for the signer (and revocations are not
+    // checked, which is said); with neither, nobody does.
+    let no_db = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_echolab"))
+            .args(["report", "verify", &p("signed.json")])
+            .args(extra)
+            .env("ECHOLAB_DB", "")
+            .env("HOME", d.join("no-home"))
+            .env("XDG_DATA_HOME", d.join("no-data"))
+            .output()
+            .unwrap()
+    };
+    let text = ok(&no_db(&["--lab-key", &p("lab-key.json")]));
     assert!(text.contains("embedded public key only"), "{text}");
+    assert!(text.contains("revocations"), "{text}");
+    let out = no_db(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("signer not certified by this lab"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // One changed byte: exit 1 with the reason.
     let mut bytes = std::fs::read(d.join("signed.json")).unwrap();
@@ -208,12 +234,11 @@ fn draft_sign_verify_amend_through_the_cli() {
         ],
     ));
     assert!(out.contains("version 2"), "{out}");
-    let out = ok(&echolab(
-        &db,
-        &["report", "verify", &p("signed.json"), "--json"],
-    ));
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let out = echolab(&db, &["report", "verify", &p("signed.json"), "--json"]);
+    assert_eq!(out.status.code(), Some(3), "superseded versions exit 3");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["intact"], true);
+    assert_eq!(v["status"], "intact_superseded");
     assert_eq!(v["database_status"], "superseded");
     assert_eq!(v["key_check"]["check"], "matches_registry");
     // Amending a tampered file is refused.

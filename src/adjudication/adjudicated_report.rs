@@ -30,8 +30,10 @@ use crate::catalog::Catalog;
 use crate::compare::{all_values, grade_words};
 use crate::grading::{GradeError, GradeInput};
 use crate::report::draft::{GradingChoice, draft_from_grade_input};
-use crate::report::{ReadingReport, SignatureMeaning, ValueWithUnit, format_utc, new_id};
-use crate::signing::{SigningError, record_sha256, sign_report};
+use crate::report::{
+    ReaderCertificate, ReadingReport, SignatureMeaning, ValueWithUnit, format_utc, new_id,
+};
+use crate::signing::{SigningError, record_sha256, sign_report_certified};
 
 /// Why the adjudicated report cannot be built or signed.
 #[derive(Debug, thiserror::Error)]
@@ -333,26 +335,30 @@ pub fn adjudicated_report(
 }
 
 /// Signs the adjudicated report with meaning `adjudication` (the adjudicator's key, unlocked
-/// with the passphrase just before).
+/// with the passphrase just before), embedding the lab's certificate of that key when given.
 pub fn sign_adjudicated_report(
     draft: &ReadingReport,
     signer_id: &str,
     printed_name: &str,
     key: &SigningKey,
     now: OffsetDateTime,
+    certificate: Option<ReaderCertificate>,
 ) -> Result<ReadingReport, SigningError> {
-    sign_report(
+    sign_report_certified(
         draft,
         signer_id,
         printed_name,
         key,
         SignatureMeaning::Adjudication,
         now,
+        certificate,
     )
 }
 
 /// Signs a draft adjudication and builds and signs its adjudicated report in one step (one
-/// passphrase entry): returns `(signed record, signed adjudicated report)`.
+/// passphrase entry): returns `(signed record, signed adjudicated report)`. `certificate` is
+/// the lab's certificate of the adjudicator's key (embedded in the report's signature).
+#[allow(clippy::too_many_arguments)] // the signer's id, name, key and certificate belong together
 pub fn sign_adjudication_with_report(
     draft: &AdjudicationRecord,
     read_a: &ReadingReport,
@@ -361,6 +367,7 @@ pub fn sign_adjudication_with_report(
     printed_name: &str,
     key: &SigningKey,
     now: OffsetDateTime,
+    certificate: Option<ReaderCertificate>,
 ) -> Result<(AdjudicationRecord, ReadingReport), AdjudicatedReportError> {
     if draft.status != AdjudicationStatus::Draft {
         return Err(SigningError::NotSignable(format!(
@@ -374,6 +381,6 @@ pub fn sign_adjudication_with_report(
     check_read("B", read_b, &draft.read_b)?;
     let record = sign_adjudication(draft, signer_id, printed_name, key, now)?;
     let report = adjudicated_report(&record, read_a, read_b, now)?;
-    let signed = sign_adjudicated_report(&report, signer_id, printed_name, key, now)?;
+    let signed = sign_adjudicated_report(&report, signer_id, printed_name, key, now, certificate)?;
     Ok((record, signed))
 }

@@ -99,6 +99,7 @@ pub fn sign_adjudication(
         key_fingerprint_sha256: key_fingerprint(&public),
         content_sha256: hex::encode(Sha256::digest(canonical(&content(&value))?)),
         signature_hex: String::new(),
+        certificate: None,
     };
     block.signature_hex = hex::encode(key.sign(&payload(&value, &block)?).to_bytes());
     record.signature = Some(block);

@@ -36,6 +36,8 @@ pub enum EntityType {
     TrialData,
     /// An adjudication of two discordant reads.
     Adjudication,
+    /// The lab's signing key (trust anchor of reader certificates).
+    LabKey,
 }
 
 impl EntityType {
@@ -52,6 +54,7 @@ impl EntityType {
             EntityType::Signature => "signature",
             EntityType::TrialData => "trial_data",
             EntityType::Adjudication => "adjudication",
+            EntityType::LabKey => "lab_key",
         }
     }
 }
@@ -148,12 +151,15 @@ pub struct ChainReport {
     pub head_hash: String,
     /// First problem, or `None` when the chain is intact.
     pub first_bad: Option<ChainProblem>,
+    /// Records that disagree with the chain (a signed version deleted, altered or never
+    /// audited); filled by [`crate::store::Store::verify_audit_chain`].
+    pub record_problems: Vec<String>,
 }
 
 impl ChainReport {
-    /// True when the chain is intact.
+    /// True when the chain is intact and covers every record it should.
     pub fn is_intact(&self) -> bool {
-        self.first_bad.is_none()
+        self.first_bad.is_none() && self.record_problems.is_empty()
     }
 }
 
@@ -268,7 +274,8 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
-/// Checks the whole chain and names the first bad row.
+/// Checks the whole chain and names the first bad row. Call inside one read transaction (as
+/// [`crate::store::Store::verify_audit_chain`] does) so rows and head are one snapshot.
 pub fn verify_chain(conn: &Connection) -> Result<ChainReport, rusqlite::Error> {
     let mut stmt = conn.prepare(&format!("{SELECT_COLUMNS} ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
@@ -349,6 +356,7 @@ pub fn verify_chain(conn: &Connection) -> Result<ChainReport, rusqlite::Error> {
         rows: count,
         head_hash: prev,
         first_bad,
+        record_problems: Vec::new(),
     })
 }
 

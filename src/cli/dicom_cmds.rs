@@ -371,26 +371,6 @@ fn parse_frames(text: Option<&str>, count: u32) -> anyhow::Result<std::ops::Rang
     Ok(range)
 }
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        std::fs::remove_file(&tmp).ok();
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
-}
-
 /// `echolab export-frames FILE --out DIR [--frames A..B]`: one PNG per frame
 /// (`frame_0000.png`, numbered from 0), RGB8 display frames.
 pub fn export_frames(a: &ExportFramesArgs) -> anyhow::Result<ExitCode> {
@@ -415,9 +395,9 @@ pub fn export_frames(a: &ExportFramesArgs) -> anyhow::Result<ExitCode> {
                     image::ExtendedColorType::Rgb8,
                 )
                 .with_context(|| format!("cannot encode frame {i} as PNG"))?;
-            let path = a.out.join(format!("frame_{i:04}.png"));
-            write_atomic(&path, &png)?;
-            Ok(path)
+            let name = format!("frame_{i:04}.png");
+            crate::files::write_inside(&a.out, Path::new(&name), &png)
+                .with_context(|| format!("cannot write {}", a.out.join(&name).display()))
         })
         .collect();
     let written = written?;

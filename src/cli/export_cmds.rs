@@ -13,6 +13,7 @@ use crate::adjudication::{
 use crate::compare::{DeltaTable, compare};
 use crate::export::{ExportFormat, ExportOptions, load_signed};
 use crate::report::{ReadingReport, format_utc, now_utc, read_report};
+use crate::signing::lab::LabTrust;
 use crate::signing::verify_report_bytes;
 
 use super::print_json;
@@ -56,6 +57,14 @@ pub struct ExportArgs {
     /// With --db: every signed read of the trial.
     #[arg(long, requires = "db")]
     pub trial: bool,
+    /// The lab's public key file (`lab-key.json`): every report's signer must hold a
+    /// certificate from this lab (with --db the database's pinned lab key is used).
+    #[arg(long, value_name = "FILE", required_unless_present = "db")]
+    pub lab_key: Option<PathBuf>,
+    /// Also export versions superseded by a signed amendment given in the same batch (CSV
+    /// gets a `version_status` column); without it such a batch is refused.
+    #[arg(long)]
+    pub include_superseded: bool,
     /// Output file (for PDF/SR batches: a folder, one file per report).
     #[arg(long)]
     pub out: PathBuf,
@@ -253,13 +262,22 @@ pub fn compare_cmd(a: &CompareArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `echolab export`.
 pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let inputs = match &a.db {
-        None => a
-            .reports
-            .iter()
-            .map(|p| load_signed(p))
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(db) => inputs_from_db(a, db)?,
+    let (inputs, trust) = match &a.db {
+        None => {
+            let inputs = a
+                .reports
+                .iter()
+                .map(|p| load_signed(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let Some(lab_key) = &a.lab_key else {
+                bail!(
+                    "give --lab-key FILE: exports take only reports of signers the lab certified"
+                );
+            };
+            (inputs, Some(LabTrust::from_file(lab_key)?))
+        }
+        // Checked against the database's lab key, revocations and audit trail.
+        Some(db) => (inputs_from_db(a, db)?, None),
     };
     let format = match a.format {
         FormatArg::Csv => ExportFormat::Csv,
@@ -276,6 +294,8 @@ pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
         },
         image_dirs: a.images.clone(),
         cancel: None,
+        include_superseded: a.include_superseded,
+        trust,
     };
     let total = inputs.len();
     let mut progress = |p: &crate::export::Progress| {
@@ -511,6 +531,7 @@ fn sign(s: &SignArgs) -> anyhow::Result<ExitCode> {
         &reader.name,
         &key,
         now,
+        store.reader_certificate(&reader.id)?,
     )
     .with_context(|| format!("{}: cannot sign with its reads", s.draft.display()))?;
     store.record_adjudication(&signed, &s.out, Some((&report, report_out)), now, || {

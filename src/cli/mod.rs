@@ -44,6 +44,8 @@ pub enum Command {
     Sample(sample_cmd::SampleArgs),
     /// Grade MR from measurement values (JSON) under a guideline, optionally with a trial protocol.
     Grade(grade_cmd::GradeArgs),
+    /// Lab set-up: the reading database and the lab signing key.
+    Server(report_cmds::ServerArgs),
     /// Reader accounts (keys for electronic signatures).
     Reader(report_cmds::ReaderArgs),
     /// Reading reports: draft, sign, verify.
@@ -73,6 +75,7 @@ pub fn main_entry() -> ExitCode {
         Some(Command::ExportFrames(a)) => dicom_cmds::export_frames(&a),
         Some(Command::Sample(a)) => sample_cmd::run(&a),
         Some(Command::Grade(a)) => grade_cmd::run(&a),
+        Some(Command::Server(a)) => report_cmds::server(&a),
         Some(Command::Reader(a)) => report_cmds::reader(&a),
         Some(Command::Report(a)) => report_cmds::report(&a),
         Some(Command::Audit(a)) => report_cmds::audit(&a),

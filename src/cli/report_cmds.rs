@@ -1,4 +1,4 @@
-//! `reader`, `report`, `audit`, `db` and `assign`: the reading-records commands.
+//! `server`, `reader`, `report`, `audit`, `db` and `assign`: the reading-records commands.
 //!
 //! Every command takes `--db PATH` (else `$ECHOLAB_DB`, else the user's data directory).
 
@@ -6,6 +6,7 @@ mod audit_cmd;
 mod db_cmd;
 mod reader_cmd;
 mod report_cmd;
+mod server_cmd;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ pub use audit_cmd::{AuditArgs, audit};
 pub use db_cmd::{AssignArgs, DbArgs, assign, db};
 pub use reader_cmd::{ReaderArgs, reader};
 pub use report_cmd::{ReportArgs, report};
+pub use server_cmd::{ServerArgs, server};
 
 /// The database path: `--db`, else `$ECHOLAB_DB`, else the default in the user's data dir.
 fn db_path(db: Option<&Path>) -> anyhow::Result<PathBuf> {

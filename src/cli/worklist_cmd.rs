@@ -2,7 +2,7 @@
 //! pair of signed reads of one study that the discordance rules flag — optionally writing each
 //! pair's reads to a folder for `adjudicate decide` / `sign`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -73,9 +73,7 @@ pub fn worklist(w: &WorklistArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &w.out_dir {
         for d in &pairs {
             let study = d.read_a.study_instance_uid.as_deref().unwrap_or("no-study");
-            let folder = dir.join(file_part(study));
-            std::fs::create_dir_all(&folder)
-                .with_context(|| format!("cannot create {}", folder.display()))?;
+            let folder = PathBuf::from(file_part(study));
             for (name, read) in [("read-a.json", &d.read_a), ("read-b.json", &d.read_b)] {
                 let input = inputs
                     .iter()
@@ -83,7 +81,9 @@ pub fn worklist(w: &WorklistArgs) -> anyhow::Result<ExitCode> {
                         i.report.report_id == read.report_id && i.report.version == read.version
                     })
                     .with_context(|| format!("read {} vanished", read.report_id))?;
-                write_copy(&folder.join(name), &input.bytes)?;
+                crate::report::write_inside(dir, &folder.join(name), &input.bytes).with_context(
+                    || format!("cannot write {}", dir.join(&folder).join(name).display()),
+                )?;
             }
         }
     }
@@ -117,9 +117,4 @@ pub fn worklist(w: &WorklistArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_copy(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    crate::report::write_atomic(path, bytes)
-        .with_context(|| format!("cannot write {}", path.display()))
 }

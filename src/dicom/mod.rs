@@ -60,6 +60,7 @@ mod pixels;
 mod regions;
 mod rle;
 mod timing;
+pub mod uid;
 mod units;
 
 pub use cache::DEFAULT_CACHE_BYTES;

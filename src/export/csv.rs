@@ -280,3 +280,30 @@ pub fn long_csv(reports: &[ReadingReport]) -> Result<Vec<u8>, String> {
     }
     finish(w)
 }
+
+/// Adds a last column `version_status` (`current` / `superseded`) to a wide or long CSV, keyed
+/// by its first two columns (report id and version).
+pub fn with_status_column(
+    csv_bytes: &[u8],
+    status: &std::collections::BTreeMap<(String, u32), &str>,
+) -> Result<Vec<u8>, String> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_bytes);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for (n, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let mut row: Vec<String> = rec.iter().map(str::to_owned).collect();
+        if n == 0 {
+            row.push("version_status".to_owned());
+        } else {
+            let key = (
+                rec.get(0).unwrap_or_default().to_owned(),
+                rec.get(1).and_then(|v| v.parse().ok()).unwrap_or(0),
+            );
+            row.push(status.get(&key).copied().unwrap_or("current").to_owned());
+        }
+        w.write_record(&row).map_err(|e| e.to_string())?;
+    }
+    finish(w)
+}

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{ExportError, SignedInput};
 use crate::report::{Visit, render_report};
+use crate::signing::lab::NOT_CERTIFIED;
 use crate::signing::verify_report;
 use crate::store::{Session, Store};
 
@@ -31,7 +32,8 @@ impl Selection {
 }
 
 /// The current signed version of every read `session` may see that matches `selection`,
-/// sorted by subject, visit and read id. Each is verified; `db_path` names them in messages
+/// sorted by subject, visit and read id. Each is verified, its signer checked against the
+/// database's lab key, revocations and audit trail; `db_path` names them in messages
 /// (`<db>#<read id>v<version>`).
 pub fn signed_reads(
     store: &Store,
@@ -61,6 +63,22 @@ pub fn signed_reads(
             return Err(ExportError::NotSigned {
                 path,
                 problems: v.problems.join("; "),
+            });
+        }
+        let trust = store
+            .lab_trust(None)
+            .map_err(|e| ExportError::NotCertified {
+                path: path.clone(),
+                problem: format!("{NOT_CERTIFIED}: {e}"),
+            })?;
+        let problems = match &report.signature {
+            Some(block) => store.check_signer_trust(block, &trust).map_err(store_err)?,
+            None => vec!["not signed".to_owned()],
+        };
+        if !problems.is_empty() {
+            return Err(ExportError::NotCertified {
+                path,
+                problem: problems.join("; "),
             });
         }
         let bytes = render_report(&report)

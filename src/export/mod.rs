@@ -1,7 +1,9 @@
 //! Read-sheet exports of signed reading reports (issue 6 §3): CSV for the trial database, a PDF
 //! read sheet, a DICOM Comprehensive SR (TID 5200) and JSON, each optionally de-identified.
 //!
-//! * [`load_signed`] reads a report file and refuses it unless its signature verifies.
+//! * [`load_signed`] reads a report file and refuses it unless its signature verifies;
+//!   [`require_certified`] refuses a batch whose signer is not certified by the lab, and
+//!   [`export`] refuses versions superseded within the batch unless asked to include them.
 //! * [`export`]`(&[SignedInput], &ExportOptions, out, progress)` writes one format; batches
 //!   report progress through the callback (the GUI draws a progress bar with it).
 //! * Formats: [`csv`] (wide: one row per signed read; long: one row per value), [`pdf`],
@@ -33,6 +35,7 @@ pub use deident::Deidentifier;
 pub use images::{ImageIndex, LocatedImage};
 
 use crate::report::ReadingReport;
+use crate::signing::lab::LabTrust;
 use crate::signing::verify_report_bytes;
 
 /// Export errors; each names the file concerned.
@@ -53,6 +56,29 @@ pub enum ExportError {
         path: PathBuf,
         /// What is wrong (joined).
         problems: String,
+    },
+    /// A report's signer is not certified by the lab.
+    #[error("{path}: {problem}")]
+    NotCertified {
+        /// The file.
+        path: PathBuf,
+        /// Why (starts with "signer not certified by this lab").
+        problem: String,
+    },
+    /// A report version is superseded by a signed amendment in the same batch.
+    #[error(
+        "{path}: version {version} of report {report_id} is superseded by version {by}; \
+         export the current version, or pass --include-superseded"
+    )]
+    Superseded {
+        /// The file.
+        path: PathBuf,
+        /// The read.
+        report_id: String,
+        /// Its version.
+        version: u32,
+        /// The version that supersedes it.
+        by: u32,
     },
     /// The export cannot be made as asked.
     #[error("{0}")]
@@ -110,6 +136,12 @@ pub struct ExportOptions {
     pub image_dirs: Vec<PathBuf>,
     /// Set from another thread to stop a batch between reports (the GUI's Cancel button).
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Export versions superseded by a signed amendment in the same batch too (CSV gets a
+    /// `version_status` column); without it such a batch is refused.
+    pub include_superseded: bool,
+    /// The lab whose certified signers alone are exported ([`require_certified`]); `None`
+    /// exports without that check (callers outside a lab, e.g. format tests).
+    pub trust: Option<LabTrust>,
 }
 
 impl ExportOptions {
@@ -157,6 +189,41 @@ pub fn load_signed(path: &Path) -> Result<SignedInput, ExportError> {
     }
 }
 
+/// Refuses the batch, naming the first file, unless every report's signer holds a certificate
+/// of the lab `trust` describes (see [`crate::signing::lab`]).
+pub fn require_certified(inputs: &[SignedInput], trust: &LabTrust) -> Result<(), ExportError> {
+    for i in inputs {
+        let checked = match &i.report.signature {
+            Some(block) => trust.check(block),
+            None => Err("not signed".to_owned()),
+        };
+        if let Err(problem) = checked {
+            return Err(ExportError::NotCertified {
+                path: i.path.clone(),
+                problem,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// For each input, the highest version of the same report in the batch that is newer than it
+/// (it is superseded by that signed amendment), or `None` when it is the current version.
+pub fn superseded_in_batch(inputs: &[SignedInput]) -> Vec<Option<u32>> {
+    inputs
+        .iter()
+        .map(|i| {
+            inputs
+                .iter()
+                .filter(|o| {
+                    o.report.report_id == i.report.report_id && o.report.version > i.report.version
+                })
+                .map(|o| o.report.version)
+                .max()
+        })
+        .collect()
+}
+
 /// Progress of a batch export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
@@ -177,19 +244,20 @@ pub struct ExportSummary {
     pub notes: Vec<String>,
 }
 
-/// Where a per-report output goes: `out` itself for a single report (unless it is an existing
-/// folder), else `out/<subject>_<visit>_<read id>_v<version>.<ext>` so a folder of read sheets
+/// Where a per-report output goes: `None` for `out` itself (a single report, unless `out` is an
+/// existing folder), else the file name `<subject>_<visit>_<read id>_v<version>.<ext>` inside
+/// `out` (written with [`crate::report::write_inside`]) so a folder of read sheets
 /// sorts by subject and visit. De-identified exports name the trial's subject code, never the
 /// original subject id.
-fn per_report_path(
+fn per_report_name(
     out: &Path,
     input: &SignedInput,
     deid: Option<&Deidentifier>,
     n: usize,
     ext: &str,
-) -> PathBuf {
+) -> Option<String> {
     if n == 1 && !out.is_dir() {
-        return out.to_owned();
+        return None;
     }
     let r = &input.report;
     let subject = match deid {
@@ -206,7 +274,7 @@ fn per_report_path(
         name.push('_');
     }
     name.push_str(&sanitize(&r.report_id));
-    out.join(format!("{name}_v{}.{ext}", r.version))
+    Some(format!("{name}_v{}.{ext}", r.version))
 }
 
 fn sanitize(s: &str) -> String {
@@ -242,6 +310,23 @@ pub fn export(
     if inputs.is_empty() {
         return Err(ExportError::Invalid("no report to export".to_owned()));
     }
+    if let Some(trust) = &options.trust {
+        require_certified(inputs, trust)?;
+    }
+    let superseded = superseded_in_batch(inputs);
+    if !options.include_superseded
+        && let Some((i, by)) = inputs
+            .iter()
+            .zip(&superseded)
+            .find_map(|(i, s)| s.map(|by| (i, by)))
+    {
+        return Err(ExportError::Superseded {
+            path: i.path.clone(),
+            report_id: i.report.report_id.clone(),
+            version: i.report.version,
+            by,
+        });
+    }
     let deid = options
         .deidentify_trial_id
         .as_deref()
@@ -274,6 +359,21 @@ pub fn export(
                 ExportFormat::Csv => csv::wide_csv(&reports),
                 _ => json::json_export(inputs, deid.as_ref()),
             }
+            .and_then(|bytes| {
+                if format == ExportFormat::Csv && options.include_superseded {
+                    let status = reports
+                        .iter()
+                        .zip(&superseded)
+                        .map(|(r, s)| {
+                            let code = if s.is_some() { "superseded" } else { "current" };
+                            ((r.report_id.clone(), r.version), code)
+                        })
+                        .collect();
+                    csv::with_status_column(&bytes, &status)
+                } else {
+                    Ok(bytes)
+                }
+            })
             .map_err(|message| ExportError::Encode {
                 path: out.to_owned(),
                 message,
@@ -292,7 +392,10 @@ pub fn export(
             for (i, input) in inputs.iter().enumerate() {
                 tick(i, &input.path);
                 options.cancelled(summary.files.len())?;
-                let path = per_report_path(out, input, deid.as_ref(), total, format.extension());
+                let name = per_report_name(out, input, deid.as_ref(), total, format.extension());
+                let path = name
+                    .as_ref()
+                    .map_or_else(|| out.to_owned(), |n| out.join(n));
                 let report_dir = input.path.parent().unwrap_or(Path::new("."));
                 index.add_dir(report_dir);
                 let (bytes, notes) = match format {
@@ -305,7 +408,17 @@ pub fn export(
                     path: path.clone(),
                     message,
                 })?;
-                write_file(&path, &bytes)?;
+                match &name {
+                    None => write_file(&path, &bytes)?,
+                    Some(n) => {
+                        crate::report::write_inside(out, Path::new(n), &bytes).map_err(
+                            |error| ExportError::Io {
+                                path: path.clone(),
+                                error,
+                            },
+                        )?;
+                    }
+                }
                 summary.files.push(path);
                 summary.notes.extend(
                     notes

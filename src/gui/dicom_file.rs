@@ -72,6 +72,7 @@ fn file_info(file: &DicomFile) -> FileInfo {
         study_uid: h.study_instance_uid.clone().unwrap_or_default(),
         study,
         series_uid: h.series_instance_uid.clone().unwrap_or_default(),
+        sop_instance_uid: h.sop_instance_uid.clone().unwrap_or_default(),
         series,
         series_number: h.series_number,
         frame_count: n,

@@ -23,6 +23,8 @@ pub struct FileInfo {
     pub study: String,
     /// Series Instance UID (grouping key).
     pub series_uid: String,
+    /// SOP Instance UID of the image (reports name the image a drawing is on by it).
+    pub sop_instance_uid: String,
     /// Series number and description.
     pub series: String,
     /// Series Number, for ordering the list.

@@ -5,11 +5,12 @@
 //! (`fsync`) and then renamed over the target, and the folder itself is synced: after a crash or
 //! a killed process the target holds either the previous complete file or the new complete file.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use rand_core::{OsRng, RngCore};
+
+pub use crate::files::{write_atomic, write_inside};
 
 use super::canonical::{self, CanonicalError};
 use super::model::ReadingReport;
@@ -78,46 +79,6 @@ pub fn write_report(path: &Path, report: &ReadingReport) -> Result<(), ReportFil
         path: path.to_owned(),
         source,
     })
-}
-
-/// Writes `bytes` to `path` atomically: temporary file in the same folder, `fsync`, rename,
-/// then `fsync` of the folder (on Unix).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".to_owned());
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{:016x}",
-        std::process::id(),
-        OsRng.next_u64()
-    ));
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        sync_dir(&dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 /// A new random identifier: 128 bits as 32 lowercase hex digits.

@@ -6,6 +6,7 @@
 //! * [`file`](mod@file): strict parsing, atomic writes and draft autosave to a file.
 //! * [`draft`]: building a draft from a grading input (runs the grading engine).
 //! * [`render`]: the human-readable form with the Part 11 signature manifestation.
+//! * [`summary`]: what a signature will cover (values, grade, images), for the signing dialog.
 //! * [`visit`]: trial visits.
 
 pub mod canonical;
@@ -13,16 +14,17 @@ pub mod draft;
 pub mod file;
 pub mod model;
 pub mod render;
+pub mod summary;
 pub mod visit;
 
 pub use file::{
     ReportFileError, autosave_draft_file, new_id, parse_report, read_report, render_report,
-    write_atomic, write_report,
+    write_atomic, write_inside, write_report,
 };
 pub use model::{
-    GradeSection, ImageRef, MeasurementGeometry, REPORT_SCHEMA_VERSION, ReadingReport,
-    ReportMeasurement, ReportStatus, SignatureBlock, SignatureMeaning, StudyRef, SupersededRef,
-    ValueWithUnit, engine_build,
+    GradeSection, ImageRef, MeasurementGeometry, REPORT_SCHEMA_VERSION, ReaderCertificate,
+    ReadingReport, ReportMeasurement, ReportStatus, SignatureBlock, SignatureMeaning, StudyRef,
+    SupersededRef, ValueWithUnit, engine_build,
 };
 pub use visit::{UnknownVisit, Visit};
 

@@ -232,9 +232,35 @@ pub struct SignatureBlock {
     pub content_sha256: String,
     /// Ed25519 signature, 64 bytes lowercase hex.
     pub signature_hex: String,
+    /// The lab's certificate of the signer's key (part of what is signed). Absent in reports
+    /// signed outside a lab (then not serialized, so their signatures still verify); such a
+    /// signer is not certified by any lab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<ReaderCertificate>,
 }
 
-/// A reading report (one version).
+/// A lab's statement that a public key belongs to a reader: who, in which role, from when and
+/// until when, signed with the lab's Ed25519 key (see [`crate::signing::lab`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderCertificate {
+    /// Reader id.
+    pub reader_id: String,
+    /// Printed name at enrolment.
+    pub printed_name: String,
+    /// Role code (`reader`, `adjudicator`, `admin`).
+    pub role: String,
+    /// The reader's public key, lowercase hex.
+    pub public_key_hex: String,
+    /// Start of validity, RFC 3339 UTC.
+    pub valid_from_utc: String,
+    /// End of validity (exclusive), RFC 3339 UTC; `None` until revoked or rotated.
+    pub valid_until_utc: Option<String>,
+    /// SHA-256 fingerprint of the lab key that signed it, lowercase hex.
+    pub lab_key_fingerprint_sha256: String,
+    /// The lab's Ed25519 signature, lowercase hex.
+    pub signature_hex: String,
+}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadingReport {

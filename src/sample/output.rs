@@ -1,27 +1,21 @@
-//! Writing the generated files to disk atomically (temporary file in the same folder, fsync,
-//! rename), so an interrupted run never leaves a half-written sample file.
+//! Writing the generated files to disk atomically ([`crate::files`]), so an interrupted run
+//! never leaves a half-written sample file.
 
 use std::fs::{self, File};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::error::SampleError;
 use super::study::{SampleFile, build_study};
 
-/// Writes `file` into `dir` atomically and returns its path.
+/// Writes `file` into `dir` atomically (through [`crate::files::write_inside`]) and returns its
+/// path.
 pub fn write_atomic(dir: &Path, file: &SampleFile) -> Result<PathBuf, SampleError> {
-    let path = dir.join(&file.name);
-    let tmp = dir.join(format!(".{}.tmp", file.name));
-    let io = |source| SampleError::Io {
-        path: path.clone(),
-        source,
-    };
-    let mut f = File::create(&tmp).map_err(io)?;
-    f.write_all(&file.bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    fs::rename(&tmp, &path).map_err(io)?;
-    Ok(path)
+    crate::files::write_inside(dir, Path::new(&file.name), &file.bytes).map_err(|source| {
+        SampleError::Io {
+            path: dir.join(&file.name),
+            source,
+        }
+    })
 }
 
 /// Generates the whole sample study into `dir` (created if missing). Returns each written path

@@ -18,10 +18,12 @@
 //! public key; the content hash matches; the Ed25519 signature verifies (strict); the report parses
 //! strictly with status `signed`; and the file bytes are exactly echolab's rendering of the
 //! content, so any byte edit (even one that leaves the meaning unchanged) is reported. The
-//! embedded key is only as trustworthy as its source: [`crate::store::Store::check_signer_key`]
-//! compares it with the key registered for the signer in the reading database.
+//! embedded key is only as trustworthy as its source: the signer is trusted only through the
+//! lab's certificate of that key ([`lab`]), checked against the lab's public key (a file kept
+//! outside the database, or the key pinned in it) and the lab's revocations.
 
 pub mod keys;
+pub mod lab;
 mod sign;
 mod verify;
 
@@ -30,7 +32,8 @@ pub use keys::{
     unlock,
 };
 pub use sign::{
-    SIGNATURE_DOMAIN, amendment_draft, content_sha256, record_sha256, sign_report, signing_payload,
+    SIGNATURE_DOMAIN, amendment_draft, content_sha256, record_sha256, sign_report,
+    sign_report_certified, signing_payload,
 };
 pub use verify::{Verification, verify_report, verify_report_bytes};
 

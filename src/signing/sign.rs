@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 use super::SigningError;
 use super::keys::key_fingerprint;
 use crate::report::canonical::to_canonical_bytes;
-use crate::report::{ReadingReport, ReportStatus, SignatureBlock, SignatureMeaning, format_utc};
+use crate::report::{
+    ReaderCertificate, ReadingReport, ReportStatus, SignatureBlock, SignatureMeaning, format_utc,
+};
 
 /// Domain-separation prefix of every signed payload.
 pub const SIGNATURE_DOMAIN: &[u8] = b"echolab-report-signature-v1\n";
@@ -93,6 +95,29 @@ pub fn sign_report(
     meaning: SignatureMeaning,
     now: OffsetDateTime,
 ) -> Result<ReadingReport, SigningError> {
+    sign_report_certified(draft, signer_id, printed_name, key, meaning, now, None)
+}
+
+/// [`sign_report`] with the lab's certificate of the signer's key embedded in the signature
+/// block (and so covered by the signature). The certificate must name the signer and the key.
+pub fn sign_report_certified(
+    draft: &ReadingReport,
+    signer_id: &str,
+    printed_name: &str,
+    key: &SigningKey,
+    meaning: SignatureMeaning,
+    now: OffsetDateTime,
+    certificate: Option<ReaderCertificate>,
+) -> Result<ReadingReport, SigningError> {
+    if let Some(c) = &certificate
+        && (c.reader_id != signer_id
+            || c.public_key_hex != hex::encode(key.verifying_key().as_bytes()))
+    {
+        return Err(SigningError::NotSignable(format!(
+            "the lab certificate is for {} with another key, not for {signer_id}'s key",
+            c.reader_id
+        )));
+    }
     if draft.signature.is_some() || draft.status != ReportStatus::Draft {
         return Err(SigningError::NotSignable(format!(
             "report {} version {} is {} and locked; amend it to change it",
@@ -129,6 +154,7 @@ pub fn sign_report(
         key_fingerprint_sha256: key_fingerprint(&public),
         content_sha256: content_sha256_of_value(&value)?,
         signature_hex: String::new(),
+        certificate,
     };
     let payload = signing_payload(&value, &block)?;
     block.signature_hex = hex::encode(key.sign(&payload).to_bytes());
@@ -192,6 +218,7 @@ mod tests {
             key_fingerprint_sha256: "11".into(),
             content_sha256: "22".into(),
             signature_hex: "33".into(),
+            certificate: None,
         };
         let mut manifestation = serde_json::to_value(&block).unwrap();
         manifestation

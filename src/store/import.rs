@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 
 use super::{Store, StoreError, StoreResult, audit_all};
 use crate::audit::{AuditAction, EntityType, NewAuditEntry};
+use crate::dicom::uid::validate_uid;
 use crate::report::{Visit, format_utc};
 
 /// What the user says about the studies being imported (overrides the header).
@@ -131,6 +132,14 @@ fn read_facts(path: &Path) -> Result<FileFacts, String> {
             (!m.is_empty()).then(|| m.to_owned())
         })
         .ok_or("no SOP Instance UID")?;
+    // UIDs name folders and rows: only the UID grammar gets in.
+    for (what, uid) in [
+        ("Study Instance UID", &study_uid),
+        ("Series Instance UID", &series_uid),
+        ("SOP Instance UID", &sop_uid),
+    ] {
+        validate_uid(uid).map_err(|e| format!("invalid {what}: {e}"))?;
+    }
     let (sha256, size_bytes) = hash_file(path).map_err(|e| format!("cannot read: {e}"))?;
     Ok(FileFacts {
         path: path.to_owned(),

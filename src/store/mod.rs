@@ -16,6 +16,7 @@
 //! | step | call |
 //! |---|---|
 //! | open the database | [`Store::open`]`(&`[`default_db_path`]`()?)` |
+//! | set up the lab (once) / enrol readers | [`Store::init_lab`], [`Store::unlock_lab`], [`Store::add_reader`] |
 //! | sign in | [`Store::sign_in`]`(&Credentials { reader_id, passphrase }, now) -> Session` |
 //! | worklist (to read / draft / signed / amending) | [`Store::worklist`]`(&session)` |
 //! | study header as the reader may see it | [`Store::study_view`]`(&session, study_uid)` |
@@ -23,11 +24,11 @@
 //! | fill it from the measurements (runs grading) | [`crate::report::draft::apply_measurement_set`] |
 //! | autosave every couple of seconds | [`Store::autosave_draft`]`(&session, &draft, Some(backup_path), now)` |
 //! | sign dialog text | [`crate::report::render::signing_dialog_text`] |
-//! | sign (id + passphrase typed again) | [`Store::sign_read`]`(&session, read_id, &credentials, meaning, now)` |
+//! | sign what the screen shows (id + passphrase typed again) | [`Store::sign_shown`]`(&session, &draft, &credentials, meaning, now)` |
 //! | amend a signed read | [`Store::amend_read`]`(&session, read_id, now)` |
 //! | reads the session may open | [`Store::reads_visible_to`], [`Store::open_read`] (`AccessDenied` otherwise) |
 //! | versions and one version | [`Store::read_versions`], [`Store::read_version`] |
-//! | verify a version | [`crate::signing::verify_report`] + [`Store::check_signer_key`] |
+//! | verify a version | [`crate::signing::verify_report`] + [`Store::lab_trust`] + [`Store::check_signer_trust`] |
 //! | history of a read | [`Store::read_history`] (audit entries, oldest first) |
 //! | printed form with manifestation | [`crate::report::render::render_text`] |
 
@@ -35,6 +36,8 @@ pub mod access;
 mod adjudications;
 mod diff;
 pub mod import;
+mod integrity;
+pub mod lab;
 pub mod readers;
 pub mod reads;
 mod schema;
@@ -101,6 +104,7 @@ pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
     kdf: KdfParams,
+    lab: Option<lab::LabSigner>,
 }
 
 /// The default database path: `$ECHOLAB_DB` if set, else `echolab.sqlite3` in the user's data
@@ -114,8 +118,10 @@ pub fn default_db_path() -> Option<PathBuf> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and applies migrations.
+    /// Opens (creating if missing) the database at `path` and applies migrations. An existing
+    /// file that is empty or truncated is refused, never re-created.
     pub fn open(path: &Path) -> StoreResult<Store> {
+        integrity::check_existing_file(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::File {
                 path: dir.to_owned(),
@@ -134,6 +140,7 @@ impl Store {
                 path.display()
             )));
         }
+        integrity::check_existing_file(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -163,6 +170,7 @@ impl Store {
             conn,
             path,
             kdf: KdfParams::default(),
+            lab: None,
         })
     }
 
@@ -195,9 +203,16 @@ impl Store {
         }
     }
 
-    /// Checks the audit chain (see [`crate::audit::verify_chain`]).
+    /// Checks the audit chain (see [`crate::audit::verify_chain`]) and that it covers every
+    /// signed version: each audited version exists with the same record hash, and each stored
+    /// signed version is audited. Rows, head and versions are read in one read transaction,
+    /// so a concurrent writer cannot make a sound database look broken.
     pub fn verify_audit_chain(&self) -> StoreResult<audit::ChainReport> {
-        Ok(audit::verify_chain(&self.conn)?)
+        let tx = self.conn.unchecked_transaction()?;
+        let mut report = audit::verify_chain(&tx)?;
+        report.record_problems = integrity::version_audit_problems(&tx)?;
+        tx.rollback()?;
+        Ok(report)
     }
 
     /// Every audit entry about a record (and its parts), oldest first.

@@ -141,10 +141,13 @@ impl KeyCheck {
     }
 }
 
-/// Checks that an id is usable as a reader id (letters, digits, `.`, `_`, `-`; 1–64 chars).
+/// Checks the reader id grammar: 1–64 ASCII letters, digits, `.`, `_` or `-`, starting with a
+/// letter or digit, with no `..` (ids appear in file names and audit record ids).
 pub fn validate_reader_id(id: &str) -> StoreResult<()> {
     let ok = !id.is_empty()
         && id.len() <= 64
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !id.contains("..")
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
@@ -152,7 +155,8 @@ pub fn validate_reader_id(id: &str) -> StoreResult<()> {
         Ok(())
     } else {
         Err(StoreError::Invalid(format!(
-            "reader id {id:?}: use 1-64 letters, digits, '.', '_' or '-'"
+            "reader id {id:?}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter \
+             or digit, without '..'"
         )))
     }
 }
@@ -179,7 +183,8 @@ fn reader_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ReaderInfo, Strin
 }
 
 impl Store {
-    /// Registers a reader, generating a key pair sealed with `passphrase`.
+    /// Registers a reader, generating a key pair sealed with `passphrase` and certified by the
+    /// lab key (which must be unlocked: [`Store::init_lab`] or [`Store::unlock_lab`]).
     pub fn add_reader(
         &mut self,
         actor: &str,
@@ -196,9 +201,14 @@ impl Store {
         if self.reader(id)?.is_some() {
             return Err(StoreError::Conflict(format!("reader {id} already exists")));
         }
+        // Enrolment needs the lab key: checked before the (slow) key generation.
+        self.lab_signer()?;
         let (_public, sealed) = signing::generate_key(id, passphrase, self.kdf)?;
         let sealed_json = serde_json::to_string(&sealed)
             .map_err(|e| StoreError::Invalid(format!("key record: {e}")))?;
+        let cert = self.certify(id, name.trim(), role.code(), &sealed.public_key_hex, now)?;
+        let cert_json = serde_json::to_string(&cert)
+            .map_err(|e| StoreError::Invalid(format!("certificate: {e}")))?;
         let info = ReaderInfo {
             id: id.to_owned(),
             name: name.trim().to_owned(),
@@ -208,17 +218,19 @@ impl Store {
         };
         let tx = self.write_tx()?;
         tx.execute(
-            "INSERT INTO readers (id, name, role, public_key_hex, encrypted_key_json, created_utc) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO readers (id, name, role, public_key_hex, encrypted_key_json, created_utc, \
+             certificate_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 info.id,
                 info.name,
                 role.code(),
                 info.public_key_hex,
                 sealed_json,
-                info.created_utc
+                info.created_utc,
+                cert_json
             ],
         )?;
+        super::lab::insert_certificate(&tx, &cert, now)?;
         audit_all(
             &tx,
             &[NewAuditEntry {
@@ -234,6 +246,8 @@ impl Store {
                     "key_fingerprint_sha256": signing::parse_public_key(&info.public_key_hex)
                         .map(|k| signing::key_fingerprint(&k))
                         .unwrap_or_default(),
+                    "certificate_sha256": super::lab::item_sha256(&cert)?,
+                    "lab_key_fingerprint_sha256": cert.lab_key_fingerprint_sha256,
                 })),
                 ruleset: None,
             }],

@@ -123,6 +123,34 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#,
     // 2: SOP Class UID of each study file (reports reference the image's class).
     "ALTER TABLE study_files ADD COLUMN sop_class_uid TEXT;",
+    // 3: the lab's trust anchor: its pinned key, reader certificates and key revocations.
+    r#"
+CREATE TABLE lab_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    lab_name TEXT NOT NULL,
+    public_key_hex TEXT NOT NULL,
+    fingerprint_sha256 TEXT NOT NULL,
+    encrypted_key_json TEXT NOT NULL,
+    created_utc TEXT NOT NULL
+);
+CREATE TRIGGER lab_key_pinned BEFORE UPDATE ON lab_key
+BEGIN SELECT RAISE(ABORT, 'the lab key is pinned'); END;
+CREATE TABLE reader_certificates (
+    id INTEGER PRIMARY KEY,
+    reader_id TEXT NOT NULL REFERENCES readers(id),
+    public_key_hex TEXT NOT NULL,
+    certificate_json TEXT NOT NULL,
+    issued_utc TEXT NOT NULL
+);
+CREATE TABLE key_revocations (
+    id INTEGER PRIMARY KEY,
+    reader_id TEXT NOT NULL REFERENCES readers(id),
+    public_key_hex TEXT NOT NULL,
+    revocation_json TEXT NOT NULL,
+    revoked_utc TEXT NOT NULL
+);
+ALTER TABLE readers ADD COLUMN certificate_json TEXT;
+"#,
 ];
 
 /// Number of migrations this build knows (the `user_version` of an up-to-date database).

@@ -36,6 +36,28 @@ impl Store {
         self.sign_report(credentials, &draft, meaning, now)
     }
 
+    /// Signs exactly `shown`, the draft of one of the session's reads as the reader's screen
+    /// shows it (the GUI saves it just before). The reader types id and passphrase again, which
+    /// must match the signed-in reader.
+    pub fn sign_shown(
+        &mut self,
+        session: &Session,
+        shown: &ReadingReport,
+        credentials: &Credentials,
+        meaning: SignatureMeaning,
+        now: OffsetDateTime,
+    ) -> StoreResult<ReadingReport> {
+        if credentials.reader_id != session.reader_id() {
+            return Err(StoreError::AccessDenied(
+                "the signing reader id differs from the signed-in reader".into(),
+            ));
+        }
+        if self.read_row(&shown.report_id)?.is_none() {
+            return Err(StoreError::NotFound(format!("read {}", shown.report_id)));
+        }
+        self.sign_report(credentials, shown, meaning, now)
+    }
+
     /// Signs `draft` with the reader's key (unlocked with `credentials`) and records the signed
     /// version in the database (creating the read if the report came from a file). A signed
     /// amendment marks the version it supersedes `superseded`.
@@ -46,6 +68,10 @@ impl Store {
         meaning: SignatureMeaning,
         now: OffsetDateTime,
     ) -> StoreResult<ReadingReport> {
+        if let Some(study) = &draft.study {
+            crate::dicom::uid::validate_uid(&study.study_instance_uid)
+                .map_err(|e| StoreError::Invalid(format!("the report's study: {e}")))?;
+        }
         let (signer, key) = self.unlock_signing_key(credentials, now)?;
         let read = self.read_row(&draft.report_id)?;
         let versions = self.all_versions(&draft.report_id)?;
@@ -118,7 +144,31 @@ impl Store {
             }
             superseded = Some(self.load_version(&draft.report_id, sup.version)?);
         }
-        let signed = signing::sign_report(draft, &signer.id, &signer.name, &key, meaning, now)?;
+        let certificate = self.reader_certificate(&signer.id)?.ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "reader {} has no lab certificate: enrol the reader with the lab key",
+                signer.id
+            ))
+        })?;
+        if let Some(r) = self
+            .revocations()?
+            .iter()
+            .find(|r| r.public_key_hex == signer.public_key_hex)
+        {
+            return Err(StoreError::AccessDenied(format!(
+                "the signing key of {} was revoked at {} ({})",
+                signer.id, r.revoked_at_utc, r.reason
+            )));
+        }
+        let signed = signing::sign_report_certified(
+            draft,
+            &signer.id,
+            &signer.name,
+            &key,
+            meaning,
+            now,
+            Some(certificate),
+        )?;
         let block = signed
             .signature
             .clone()

@@ -127,6 +127,7 @@ impl Store {
         reader_id: &str,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
+        crate::dicom::uid::validate_uid(study_uid).map_err(StoreError::Invalid)?;
         if self.reader(reader_id)?.is_none() {
             return Err(StoreError::NotFound(format!("reader {reader_id}")));
         }

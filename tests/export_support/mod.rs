@@ -10,7 +10,8 @@ use echolab::report::{
     ImageRef, MeasurementGeometry, ReadingReport, ReportMeasurement, SignatureMeaning, StudyRef,
     Visit, write_report,
 };
-use echolab::signing::{KdfParams, generate_key, sign_report, unlock};
+use echolab::signing::lab::{LabPublicKey, issue_certificate};
+use echolab::signing::{KdfParams, generate_key, sign_report_certified, unlock};
 use ed25519_dalek::SigningKey;
 use time::macros::datetime;
 
@@ -159,15 +160,38 @@ pub fn signed_report(spec: &Spec<'_>) -> ReadingReport {
         });
     }
     let key = test_key(spec.reader);
-    sign_report(
+    let cert = issue_certificate(
+        &test_lab(),
+        spec.reader,
+        spec.name,
+        "reader",
+        &hex::encode(key.verifying_key().as_bytes()),
+        "2000-01-01T00:00:00Z",
+    )
+    .unwrap();
+    sign_report_certified(
         &draft,
         spec.reader,
         spec.name,
         &key,
         SignatureMeaning::Authorship,
         now,
+        Some(cert),
     )
     .unwrap()
+}
+
+/// The test lab's signing key (fixed), which certifies every test reader's key.
+pub fn test_lab() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+/// Writes the test lab's public key file into `dir` (as `server init` does) and returns it.
+pub fn write_lab_key(dir: &Path) -> PathBuf {
+    let path = dir.join("lab-key.json");
+    let lab = LabPublicKey::of("Test lab", &test_lab().verifying_key());
+    std::fs::write(&path, serde_json::to_string_pretty(&lab).unwrap()).unwrap();
+    path
 }
 
 /// Writes a report into `dir` as `<id>.json` and returns the path.

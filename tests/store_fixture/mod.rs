@@ -14,6 +14,8 @@ use echolab::store::{Credentials, ImportOptions, Role, Session, Store};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+/// Passphrase of the test lab key.
+pub const LAB_PASS: &str = "lab passphrase 123";
 /// Passphrase of every test reader.
 pub const PASS: &str = "correct horse battery staple";
 /// Study 1 (baseline of subject S-001, site "Klinikum Nord").
@@ -131,6 +133,7 @@ pub fn creds(id: &str) -> Credentials {
 pub fn setup(dir: &Path, db: &Path) -> Store {
     let mut store = Store::open(db).unwrap();
     store.set_kdf_params(KdfParams::insecure_fast_for_tests());
+    store.init_lab("setup", "Test lab", LAB_PASS, t0()).unwrap();
     for (id, name, role) in [
         ("r1", "Rita One", Role::Reader),
         ("r2", "Rolf Two", Role::Reader),

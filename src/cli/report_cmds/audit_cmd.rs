@@ -22,7 +22,8 @@ pub struct AuditArgs {
 /// `audit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of the audit log; exit 0 when intact, 1 naming the first bad row.
+    /// Check the hash chain of the audit log and that it covers every signed version; exit 0
+    /// when intact, 1 naming the first bad row or record.
     Verify {
         /// Also require this head hash (a copy kept outside the database).
         #[arg(long, value_name = "HASH")]
@@ -72,6 +73,14 @@ pub fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
                     p.seq,
                     p.message
                 );
+            } else if !report.record_problems.is_empty() {
+                println!(
+                    "audit chain intact but records DISAGREE in {}:",
+                    path.display()
+                );
+                for p in &report.record_problems {
+                    println!("  {p}");
+                }
             } else {
                 println!(
                     "audit chain intact: {} rows, head {}",

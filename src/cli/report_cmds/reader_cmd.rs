@@ -1,4 +1,4 @@
-//! `echolab reader add|list`.
+//! `echolab reader add|rotate|revoke|list`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,8 +24,13 @@ pub struct ReaderArgs {
 /// `reader` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ReaderCommand {
-    /// Register a reader with a new Ed25519 key pair sealed by the passphrase.
+    /// Register a reader with a new Ed25519 key pair sealed by the passphrase, certified by
+    /// the lab key.
     Add(ReaderAddArgs),
+    /// Replace a reader's key pair: the old key is revoked from now, the new one certified.
+    Rotate(ReaderRotateArgs),
+    /// Revoke a reader's key from now: later signatures fail verification, earlier stay valid.
+    Revoke(ReaderRevokeArgs),
     /// List registered readers with their key fingerprints.
     List,
 }
@@ -45,6 +50,9 @@ pub struct ReaderAddArgs {
     /// File holding the passphrase (one trailing newline ignored; at least 8 characters).
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: PathBuf,
+    /// File holding the lab passphrase (the lab key certifies the reader's key).
+    #[arg(long, value_name = "FILE")]
+    pub lab_passphrase_file: PathBuf,
     /// Who registers the reader (recorded in the audit trail; default cli:$USER).
     #[arg(long)]
     pub actor: Option<String>,
@@ -56,12 +64,47 @@ pub struct ReaderAddArgs {
     pub kdf_passes: u32,
 }
 
+/// Arguments of `echolab reader rotate`.
+#[derive(Debug, Args)]
+pub struct ReaderRotateArgs {
+    /// Reader id.
+    #[arg(long)]
+    pub id: String,
+    /// File holding the passphrase that seals the new key.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: PathBuf,
+    /// File holding the lab passphrase.
+    #[arg(long, value_name = "FILE")]
+    pub lab_passphrase_file: PathBuf,
+    /// Who rotates the key (audit trail; default cli:$USER).
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
+/// Arguments of `echolab reader revoke`.
+#[derive(Debug, Args)]
+pub struct ReaderRevokeArgs {
+    /// Reader id.
+    #[arg(long)]
+    pub id: String,
+    /// Why (recorded in the revocation and the audit trail).
+    #[arg(long)]
+    pub reason: String,
+    /// File holding the lab passphrase.
+    #[arg(long, value_name = "FILE")]
+    pub lab_passphrase_file: PathBuf,
+    /// Who revokes (audit trail; default cli:$USER).
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
 /// Runs `echolab reader`.
 pub fn reader(a: &ReaderArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(a.db.as_deref())?;
     match &a.command {
         ReaderCommand::Add(add) => {
             let pass = read_passphrase(&add.passphrase_file)?;
+            store.unlock_lab(&read_passphrase(&add.lab_passphrase_file)?)?;
             let role = Role::from_code(&add.role).context("unknown role")?;
             store.set_kdf_params(KdfParams {
                 m_cost_kib: add.kdf_memory_kib,
@@ -86,6 +129,27 @@ pub fn reader(a: &ReaderArgs) -> anyhow::Result<ExitCode> {
                 info.role.code(),
                 info.id,
                 info.name
+            );
+        }
+        ReaderCommand::Rotate(r) => {
+            let pass = read_passphrase(&r.passphrase_file)?;
+            store.unlock_lab(&read_passphrase(&r.lab_passphrase_file)?)?;
+            let info = store
+                .rotate_reader_key(&actor(r.actor.as_deref()), &r.id, &pass, now_utc())
+                .with_context(|| format!("cannot rotate the key of {}", r.id))?;
+            let fp = parse_public_key(&info.public_key_hex)
+                .map(|k| key_fingerprint(&k))
+                .unwrap_or_default();
+            println!("rotated the key of {}: new key fingerprint {fp}", info.id);
+        }
+        ReaderCommand::Revoke(r) => {
+            store.unlock_lab(&read_passphrase(&r.lab_passphrase_file)?)?;
+            let rev = store
+                .revoke_reader(&actor(r.actor.as_deref()), &r.id, &r.reason, now_utc())
+                .with_context(|| format!("cannot revoke the key of {}", r.id))?;
+            println!(
+                "revoked the key of {} from {} ({})",
+                rev.reader_id, rev.revoked_at_utc, rev.reason
             );
         }
         ReaderCommand::List => {

@@ -14,6 +14,7 @@ use crate::report::render::{manifestation_line, render_text};
 use crate::report::{
     ReportStatus, SignatureMeaning, Visit, new_id, now_utc, read_report, write_report,
 };
+use crate::signing::lab::{LabTrust, NOT_CERTIFIED};
 use crate::signing::{Verification, amendment_draft, verify_report_bytes};
 use crate::store::{Credentials, DB_ENV, KeyCheck, Store};
 
@@ -34,7 +35,8 @@ pub enum ReportCommand {
     Draft(DraftArgs),
     /// Sign a draft (asks for the reader's passphrase file every time).
     Sign(SignArgs),
-    /// Verify a signed report: exit 0 only when intact, else exit 1 saying what is wrong.
+    /// Verify a signed report and its signer's lab certificate: exit 0 when intact, 3 when
+    /// intact but superseded by a signed amendment, 1 saying what is wrong otherwise.
     Verify(VerifyArgs),
     /// Make an amendment draft of a signed report (new version that supersedes it).
     Amend(AmendArgs),
@@ -101,6 +103,10 @@ pub struct VerifyArgs {
     /// The signed version this report claims to supersede: check the link too.
     #[arg(long, value_name = "PREVIOUS.json")]
     pub previous: Option<PathBuf>,
+    /// The lab's public key file (`lab-key.json` from `server init`): the signer must hold a
+    /// certificate from this lab. Without it the database's pinned lab key is used.
+    #[arg(long, value_name = "FILE")]
+    pub lab_key: Option<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -219,7 +225,10 @@ struct VerifyOutput {
     signed_at_utc: Option<String>,
     meaning: Option<SignatureMeaning>,
     key_fingerprint_sha256: Option<String>,
+    /// `intact`, `intact_superseded` (exit 3) or `not_intact` (exit 1).
+    status: &'static str,
     key_check: KeyCheck,
+    lab_key_fingerprint_sha256: Option<String>,
     database_status: Option<ReportStatus>,
     content_sha256: Option<String>,
     record_sha256: Option<String>,
@@ -255,13 +264,43 @@ fn verify(a: &VerifyArgs, db: Option<&Path>) -> anyhow::Result<ExitCode> {
     };
     let mut key_check = KeyCheck::EmbeddedOnly;
     let mut database_status = None;
+    let mut lab_fingerprint = None;
+    let lab_file = match a.lab_key.as_deref().map(LabTrust::from_file).transpose() {
+        Ok(t) => t,
+        Err(e) => {
+            v.problems.push(format!("{NOT_CERTIFIED}: {e}"));
+            None
+        }
+    };
     match registry(db) {
         Err(e) => v.problems.push(e),
-        Ok(None) => notes.push(
-            "no reading database: only the public key embedded in the report was checked".into(),
-        ),
+        Ok(None) => {
+            match (&lab_file, &v.signature) {
+                (Some(trust), Some(block)) => {
+                    lab_fingerprint = Some(trust.lab.fingerprint_sha256.clone());
+                    if let Err(e) = trust.check(block) {
+                        v.problems.push(e);
+                    }
+                }
+                (None, Some(_)) if a.lab_key.is_none() => v.problems.push(format!(
+                    "{NOT_CERTIFIED}: no lab key to check the signer against (give --lab-key \
+                     FILE or --db PATH)"
+                )),
+                _ => {}
+            }
+            notes.push(
+                "no reading database: key revocations and the audit trail were not checked".into(),
+            );
+        }
         Ok(Some(store)) => {
             if let Some(block) = &v.signature {
+                match store.lab_trust(lab_file.as_ref()) {
+                    Ok(trust) => {
+                        lab_fingerprint = Some(trust.lab.fingerprint_sha256.clone());
+                        v.problems.extend(store.check_signer_trust(block, &trust)?);
+                    }
+                    Err(e) => v.problems.push(format!("{NOT_CERTIFIED}: {e}")),
+                }
                 key_check = store.check_signer_key(block)?;
                 match &key_check {
                     KeyCheck::KeyMismatch { reader_id } => v.problems.push(format!(
@@ -285,8 +324,8 @@ fn verify(a: &VerifyArgs, db: Option<&Path>) -> anyhow::Result<ExitCode> {
                 }
                 if info.status == ReportStatus::Superseded {
                     notes.push(format!(
-                        "version {} has been superseded by a signed amendment (it stays valid \
-                         as a record of what was signed)",
+                        "version {} has been SUPERSEDED by a signed amendment (it stays valid \
+                         as a record of what was signed, but is not the current read)",
                         r.version
                     ));
                 }
@@ -298,8 +337,15 @@ fn verify(a: &VerifyArgs, db: Option<&Path>) -> anyhow::Result<ExitCode> {
         v.problems.extend(extra);
     }
     let block = v.signature.clone();
+    let status = match (v.is_intact(), database_status) {
+        (false, _) => "not_intact",
+        (true, Some(ReportStatus::Superseded)) => "intact_superseded",
+        (true, _) => "intact",
+    };
     let out = VerifyOutput {
         file: a.file.display().to_string(),
+        status,
+        lab_key_fingerprint_sha256: lab_fingerprint,
         intact: v.is_intact(),
         problems: v.problems.clone(),
         notes,
@@ -320,12 +366,15 @@ fn verify(a: &VerifyArgs, db: Option<&Path>) -> anyhow::Result<ExitCode> {
     } else {
         print_verification(&out);
     }
-    Ok(if out.intact {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(match out.status {
+        "intact" => ExitCode::SUCCESS,
+        "intact_superseded" => ExitCode::from(EXIT_SUPERSEDED),
+        _ => ExitCode::from(1),
     })
 }
+
+/// Exit status of `report verify` for an intact version that a signed amendment superseded.
+pub const EXIT_SUPERSEDED: u8 = 3;
 
 /// Checks the `supersedes` link against the previous signed file.
 fn check_previous(v: &Verification, prev_path: &Path) -> Vec<String> {
@@ -366,7 +415,9 @@ fn check_previous(v: &Verification, prev_path: &Path) -> Vec<String> {
 }
 
 fn print_verification(o: &VerifyOutput) {
-    if o.intact {
+    if o.status == "intact_superseded" {
+        println!("INTACT but SUPERSEDED: {}", o.file);
+    } else if o.intact {
         println!("INTACT: {}", o.file);
     } else {
         println!("NOT INTACT: {}", o.file);
@@ -405,6 +456,9 @@ fn print_verification(o: &VerifyOutput) {
         }
     };
     println!("  key check: {check}");
+    if let Some(fp) = &o.lab_key_fingerprint_sha256 {
+        println!("  lab key:  SHA-256 fingerprint {fp}");
+    }
     if let Some(s) = o.database_status {
         println!("  database status: {}", s.code());
     }
@@ -452,7 +506,10 @@ fn show(a: &ShowArgs) -> anyhow::Result<ExitCode> {
     if report.signature.is_some() {
         let v = verify_report_bytes(&bytes);
         if v.is_intact() {
-            println!("Signature: intact (embedded key; `report verify` also checks the registry)");
+            println!(
+                "Signature: intact (embedded key; `report verify` also checks the signer's lab \
+                 certificate)"
+            );
         } else {
             println!("Signature: NOT INTACT: {}", v.problems.join("; "));
         }

@@ -271,6 +271,9 @@ impl App {
                     reader.id
                 ));
             }
+            let certificate = store
+                .reader_certificate(&reader.id)
+                .map_err(|e| e.to_string())?;
             let (record, report) = sign_adjudication_with_report(
                 &draft,
                 &pair.read_a,
@@ -279,6 +282,7 @@ impl App {
                 &reader.name,
                 &key,
                 now,
+                certificate,
             )
             .map_err(|e| match e {
                 AdjudicatedReportError::Signing(s) => format!("Not signed: {s}"),

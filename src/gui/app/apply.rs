@@ -11,6 +11,18 @@ use crate::measure::DrawKind;
 impl App {
     /// Applies one command.
     pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        if changes_reading(&command)
+            && let Some(lock) = self
+                .records
+                .model
+                .current
+                .as_ref()
+                .and_then(crate::gui::records::CurrentRead::edit_lock)
+        {
+            self.tool.pending = Default::default();
+            self.status = Some(lock);
+            return;
+        }
         match command {
             Command::OpenPaths(paths) => self.open_paths(paths),
             Command::Records(c) => self.apply_records(ctx, c),
@@ -302,6 +314,14 @@ impl App {
         }
     }
 
+    /// Replaces the reading on screen with `doc` (a stored read put back on screen), as one
+    /// undo step.
+    pub(crate) fn replace_document(&mut self, doc: crate::gui::document::Document) {
+        self.restore(doc);
+        self.checkpoint();
+        self.refresh_results();
+    }
+
     fn restore(&mut self, doc: crate::gui::document::Document) {
         self.doc = doc;
         self.tool.pending = Default::default();
@@ -389,4 +409,22 @@ impl App {
             self.tool.pending = Default::default();
         }
     }
+}
+
+/// Whether `command` changes the reading (drawings, typed values, findings, undo/redo): these
+/// are refused while the open read is locked.
+fn changes_reading(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::ToolKey(_)
+            | Command::AddDrawing(_)
+            | Command::MoveHandle { .. }
+            | Command::Checkpoint
+            | Command::DeleteSelected
+            | Command::DeleteDrawing(_)
+            | Command::SetManual { .. }
+            | Command::SetFinding { .. }
+            | Command::Undo
+            | Command::Redo
+    )
 }

@@ -176,6 +176,8 @@ impl App {
             deidentify_trial_id,
             image_dirs: self.image_search_dirs(Vec::new()),
             cancel: None,
+            include_superseded: false,
+            trust: Some(self.lab_trust()?),
         };
         let repaint = ctx.clone();
         let job = ExportJob::spawn(
@@ -189,6 +191,26 @@ impl App {
         self.export.outcome = None;
         self.export.job = Some(job);
         Ok(())
+    }
+
+    /// What exported signers are checked against: the lab key file typed in the window, else
+    /// the lab key pinned in the signed-in reading database (both must agree when both exist).
+    fn lab_trust(&self) -> Result<crate::signing::lab::LabTrust, String> {
+        use crate::signing::lab::LabTrust;
+        let text = self.export.form.lab_key_text.trim();
+        let file = (!text.is_empty())
+            .then(|| LabTrust::from_file(std::path::Path::new(text)))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        match (self.records.model.database(), file) {
+            (Some(store), file) => store.lab_trust(file.as_ref()).map_err(|e| e.to_string()),
+            (None, Some(file)) => Ok(file),
+            (None, None) => Err(
+                "give the lab key file (lab-key.json), or sign in to the reading database: \
+                 exports take only reports of signers certified by the lab"
+                    .to_owned(),
+            ),
+        }
     }
 
     fn database_inputs(&self) -> Result<Vec<crate::export::SignedInput>, String> {

@@ -201,6 +201,17 @@ fn options_ui(ui: &mut Ui, state: &mut ExportState, out: &mut Vec<ExportCommand>
                 .labelled_by(label.id);
         }
     });
+    if form.source == Source::Files {
+        ui.horizontal(|ui| {
+            let label = ui.label("Lab key file");
+            ui.add(
+                TextEdit::singleline(&mut form.lab_key_text)
+                    .desired_width(260.0)
+                    .hint_text("lab-key.json (else the signed-in database's lab key)"),
+            )
+            .labelled_by(label.id);
+        });
+    }
     ui.horizontal(|ui| {
         let what = if form.format.writes_folder() {
             "Output folder (or file for one read)"

@@ -115,6 +115,9 @@ pub struct ExportForm {
     pub trial_id: String,
     /// Output file or folder.
     pub out_text: String,
+    /// The lab's public key file (`lab-key.json`) that file exports are checked against (the
+    /// signed-in database's pinned key is used when empty).
+    pub lab_key_text: String,
 }
 
 impl Default for ExportForm {
@@ -130,6 +133,7 @@ impl Default for ExportForm {
             deidentify: false,
             trial_id: String::new(),
             out_text: String::new(),
+            lab_key_text: String::new(),
         }
     }
 }

@@ -6,11 +6,15 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::{AUTOSAVE_INTERVAL_S, CurrentRead, HistoryView, RecordsCommand, RecordsModel, Secret};
+use super::{
+    AUTOSAVE_INTERVAL_S, CurrentRead, HistoryView, RecordsCommand, RecordsModel, RestoreState,
+    Secret, restore,
+};
 use crate::gui::App;
 use crate::gui::app::Command;
 use crate::report::draft::{GradingChoice, apply_measurement_set};
 use crate::report::render::{manifestation_line, render_text};
+use crate::report::summary::SigningSummary;
 use crate::report::{ReportStatus, format_utc, now_utc};
 use crate::signing::{SigningError, verify_report};
 use crate::store::{Credentials, KeyCheck, SaveOutcome, Session, Store, StoreError};
@@ -86,13 +90,22 @@ impl RecordsModel {
             if !v.is_intact() {
                 return Some(Err(v.problems));
             }
+            let trust = store
+                .lab_trust(None)
+                .map_err(|e| format!("signer not certified by this lab: {e}"))
+                .and_then(|t| store.check_signer_trust(sig, &t).map_err(|e| e.to_string()));
+            match trust {
+                Ok(problems) if problems.is_empty() => {}
+                Ok(problems) => return Some(Err(problems)),
+                Err(e) => return Some(Err(vec![e])),
+            }
             let key = match store.check_signer_key(sig) {
                 Ok(KeyCheck::MatchesRegistry { .. }) => "key matches the reader registry",
                 Ok(_) => "key does NOT match the reader registry",
                 Err(_) => "reader registry not checked",
             };
             Some(Ok(format!(
-                "Signature valid, content intact ({key}). {}",
+                "Signature valid, content intact, signer certified by the lab ({key}). {}",
                 manifestation_line(sig)
             )))
         });
@@ -161,7 +174,10 @@ impl App {
                 }
             }
             RecordsCommand::SignOut => {
-                self.save_current(now);
+                if m.current.as_ref().is_some_and(|c| c.edit_lock().is_none()) {
+                    // Errors are on the message line; signing out goes on.
+                    let _ = self.save_current(now);
+                }
                 let m = &mut self.records.model;
                 m.session = None;
                 m.current = None;
@@ -174,7 +190,7 @@ impl App {
             RecordsCommand::RefreshWorklist => m.refresh_worklist(),
             RecordsCommand::OpenStudy(study_uid) => self.open_study(ctx, &study_uid, now),
             RecordsCommand::SaveDraft => {
-                if let Some(outcome) = self.save_current(now) {
+                if let Ok(outcome) = self.save_current(now) {
                     self.records.model.message = Some(match outcome {
                         SaveOutcome::Unchanged => "Draft saved (no changes)".to_owned(),
                         SaveOutcome::Saved { changes } => {
@@ -185,9 +201,19 @@ impl App {
                 self.records.model.refresh_worklist();
             }
             RecordsCommand::OpenSignDialog => {
-                if m.current.as_ref().is_some_and(CurrentRead::is_draft) {
-                    m.windows.sign_dialog = true;
-                    m.sign_error = None;
+                if let Some(lock) = m.current.as_ref().and_then(CurrentRead::edit_lock) {
+                    m.message = Some(lock);
+                    return;
+                }
+                // The dialog summarizes the draft as saved from the screen just now.
+                match self.save_current(now) {
+                    Ok(_) => {
+                        let m = &mut self.records.model;
+                        m.windows.sign_dialog = true;
+                        m.sign_error = None;
+                        self.records.forms.sign.confirm_empty = false;
+                    }
+                    Err(e) => self.records.model.message = Some(e),
                 }
             }
             RecordsCommand::CancelSign => {
@@ -199,21 +225,35 @@ impl App {
                 reader_id,
                 passphrase,
                 meaning,
+                confirm_empty,
             } => {
-                // The signed content is what the reader sees: save it first.
-                self.save_current(now);
+                // The signed content is what the reader sees: saved from the screen now, and
+                // exactly that report is signed.
+                if let Err(e) = self.save_current(now) {
+                    self.records.model.sign_error = Some(format!("Not signed: {e}"));
+                    return;
+                }
                 let m = &mut self.records.model;
-                let Some(read_id) = m.current.as_ref().map(|c| c.read_id().to_owned()) else {
+                let Some(shown) = m.current.as_ref().map(|c| c.report.clone()) else {
                     m.sign_error = Some("No read is open.".to_owned());
                     return;
                 };
+                let read_id = shown.report_id.clone();
+                if SigningSummary::of(&shown).is_empty() && !confirm_empty {
+                    m.sign_error = Some(
+                        "Not signed: the read is empty (no measurements, findings or grade). \
+                         Tick \"Sign an empty read\" to sign it anyway."
+                            .to_owned(),
+                    );
+                    return;
+                }
                 let credentials = Credentials {
                     reader_id,
                     passphrase: passphrase.0,
                 };
                 let result = m.signed_in().and_then(|(store, session)| {
                     store
-                        .sign_read(&session, &read_id, &credentials, meaning, now)
+                        .sign_shown(&session, &shown, &credentials, meaning, now)
                         .map_err(|e| sign_error_text(&e))
                 });
                 match result {
@@ -257,15 +297,16 @@ impl App {
                 });
                 match result {
                     Ok(draft) => {
-                        let set = self.results.reading.set.clone();
                         let m = &mut self.records.model;
-                        m.message = Some(format!("Amendment opened: version {}", draft.version));
+                        m.message = Some(format!(
+                            "Amendment opened: version {} (the read can be changed again)",
+                            draft.version
+                        ));
                         if let Some(c) = m.current.as_mut().filter(|c| c.read_id() == read_id) {
                             c.report = draft;
-                            c.baseline = set;
-                            c.follows_workstation = false;
                         }
                         m.refresh_worklist();
+                        self.status = None;
                     }
                     Err(e) => m.message = Some(format!("Cannot amend: {e}")),
                 }
@@ -275,6 +316,7 @@ impl App {
 
     /// Per-frame records logic: autosaves the open draft every [`AUTOSAVE_INTERVAL_S`].
     pub fn records_tick(&mut self, ctx: &egui::Context) {
+        self.restore_tick();
         let m = &self.records.model;
         if m.session.is_none() || !m.current.as_ref().is_some_and(CurrentRead::is_draft) {
             return;
@@ -283,56 +325,67 @@ impl App {
         let due = m
             .last_autosave_s
             .is_none_or(|last| t - last >= AUTOSAVE_INTERVAL_S);
-        if due {
+        if due && m.current.as_ref().is_some_and(|c| c.edit_lock().is_none()) {
             self.records.model.last_autosave_s = Some(t);
-            self.save_current(now_utc());
+            // Errors are on the message line.
+            let _ = self.save_current(now_utc());
         }
         ctx.request_repaint_after(Duration::from_secs_f64(AUTOSAVE_INTERVAL_S));
     }
 
-    /// Copies the workstation's measurements into the open draft (once the reader changed
-    /// them) and saves it in the database and the backup file. Errors go to the message line.
-    fn save_current(&mut self, now: OffsetDateTime) -> Option<SaveOutcome> {
+    /// Writes what the screen shows (the workstation's measurements, findings and grade) into
+    /// the open draft and saves it in the database and the backup file. The screen is the one
+    /// source of the draft's content. Errors also go to the message line.
+    fn save_current(&mut self, now: OffsetDateTime) -> Result<SaveOutcome, String> {
         let set = &self.results.reading.set;
         let guideline = self.guideline.clone();
+        let library = &self.library;
         let m = &mut self.records.model;
         let backup = m.current.as_ref().and_then(|c| m.backup_path(c.read_id()));
-        let c = m.current.as_mut().filter(|c| c.is_draft())?;
-        if !c.follows_workstation && *set != c.baseline {
-            c.follows_workstation = true;
+        let c = m
+            .current
+            .as_mut()
+            .ok_or_else(|| "no read is open".to_owned())?;
+        if let Some(lock) = c.edit_lock() {
+            return Err(lock);
         }
+        let sop = |file: &str| {
+            let open = library
+                .entries
+                .iter()
+                .filter(|e| e.path.display().to_string() == file)
+                .find_map(|e| e.file().map(|f| f.info().sop_instance_uid.clone()))
+                .filter(|uid| !uid.is_empty());
+            open.or_else(|| c.sop_by_path.get(file).cloned())
+        };
+        let empty = set.measurements.is_empty() && set.findings.is_empty();
+        let choice = GradingChoice {
+            guideline_id: guideline,
+            protocol_id: None,
+        };
         let mut note = None;
-        if c.follows_workstation {
-            let sop = |file: &str| c.sop_by_path.get(file).cloned();
-            let empty = set.measurements.is_empty() && set.findings.is_empty();
-            let choice = GradingChoice {
-                guideline_id: guideline,
-                protocol_id: None,
-            };
-            let mut report = c.report.clone();
-            let graded = if empty {
-                apply_measurement_set(&mut report, set, None, &sop)
-            } else {
-                apply_measurement_set(&mut report, set, Some(&choice), &sop)
-            };
-            if let Err(e) = graded {
-                note = Some(format!("not graded: {e}"));
-                report = c.report.clone();
-                if let Err(e) = apply_measurement_set(&mut report, set, None, &sop) {
-                    note = Some(format!("measurements not copied: {e}"));
-                }
+        let mut report = c.report.clone();
+        let graded = if empty {
+            apply_measurement_set(&mut report, set, None, &sop)
+        } else {
+            apply_measurement_set(&mut report, set, Some(&choice), &sop)
+        };
+        if let Err(e) = graded {
+            note = Some(format!("not graded: {e}"));
+            report = c.report.clone();
+            if let Err(e) = apply_measurement_set(&mut report, set, None, &sop) {
+                let text = format!("Draft NOT saved: measurements not copied: {e}");
+                m.message = Some(text.clone());
+                return Err(text);
             }
-            c.report = report;
         }
-        let report = c.report.clone();
+        c.report = report.clone();
         if let Some(dir) = backup.as_deref().and_then(std::path::Path::parent)
             && let Err(e) = std::fs::create_dir_all(dir)
         {
-            m.message = Some(format!(
-                "Draft NOT saved: cannot create {}: {e}",
-                dir.display()
-            ));
-            return None;
+            let text = format!("Draft NOT saved: cannot create {}: {e}", dir.display());
+            m.message = Some(text.clone());
+            return Err(text);
         }
         let result = m.signed_in().and_then(|(store, session)| {
             store
@@ -347,11 +400,56 @@ impl App {
                 if let Some(n) = note {
                     m.message = Some(format!("Draft saved; {n}"));
                 }
-                Some(outcome)
+                Ok(outcome)
             }
             Err(e) => {
-                m.message = Some(format!("Draft NOT saved: {e}"));
-                None
+                let text = format!("Draft NOT saved: {e}");
+                m.message = Some(text.clone());
+                Err(text)
+            }
+        }
+    }
+
+    /// Puts the open stored read on screen once its files are open (see [`super::restore`]).
+    fn restore_tick(&mut self) {
+        let pending = self
+            .records
+            .model
+            .current
+            .as_ref()
+            .is_some_and(|c| c.restore == RestoreState::Pending);
+        if !pending || !self.loading_done() {
+            return;
+        }
+        let Some(report) = self
+            .records
+            .model
+            .current
+            .as_ref()
+            .map(|c| c.report.clone())
+        else {
+            return;
+        };
+        let outcome = restore::document_from_report(&report, &self.library);
+        let m = &mut self.records.model;
+        match outcome {
+            Ok(doc) => {
+                if let Some(c) = m.current.as_mut() {
+                    c.restore = RestoreState::Done;
+                }
+                m.message = Some(format!(
+                    "Read {} version {} is on screen ({} measurement(s))",
+                    report.report_id,
+                    report.version,
+                    report.measurements.len()
+                ));
+                self.replace_document(doc);
+            }
+            Err(e) => {
+                if let Some(c) = m.current.as_mut() {
+                    c.restore = RestoreState::Failed(e.clone());
+                }
+                m.message = Some(format!("Cannot show the saved read: {e}"));
             }
         }
     }
@@ -362,9 +460,10 @@ impl App {
             .model
             .current
             .as_ref()
-            .is_some_and(|c| c.study_uid != study_uid)
+            .is_some_and(|c| c.study_uid != study_uid && c.edit_lock().is_none())
         {
-            self.save_current(now);
+            // Errors are on the message line; opening goes on.
+            let _ = self.save_current(now);
         }
         let m = &mut self.records.model;
         let opened = m.signed_in().and_then(|(store, session)| {
@@ -391,6 +490,13 @@ impl App {
             report.version,
             status.code()
         ));
+        // A stored read with content is put on screen (once its files are open); an empty one
+        // takes what the screen shows.
+        let restore = if restore::has_content(&report) {
+            RestoreState::Pending
+        } else {
+            RestoreState::Done
+        };
         m.current = Some(CurrentRead {
             study_uid: study_uid.to_owned(),
             report,
@@ -398,8 +504,7 @@ impl App {
                 .iter()
                 .map(|(sop, path)| (path.clone(), sop.clone()))
                 .collect(),
-            baseline: self.results.reading.set.clone(),
-            follows_workstation: false,
+            restore,
             saved_utc: None,
         });
         m.last_autosave_s = None;

@@ -10,11 +10,13 @@
 //! * [`sign_in`]: reader id + passphrase;
 //! * [`worklist`]: assigned studies with status to read / draft / signed;
 //! * [`sign_dialog`]: the modal with the manifestation text, asking id + passphrase again;
-//! * [`history`]: a read's versions (text rendering, verification) and audit entries.
+//! * [`history`]: a read's versions (text rendering, verification) and audit entries;
+//! * [`restore`]: a stored read put back on screen, so the screen is what is saved and signed.
 
 pub mod apply;
 pub mod credentials;
 pub mod history;
+pub mod restore;
 pub mod sign_dialog;
 pub mod sign_in;
 pub mod worklist;
@@ -27,7 +29,6 @@ use std::sync::OnceLock;
 use egui::Ui;
 
 use crate::audit::AuditEntry;
-use crate::measure::MeasurementSet;
 use crate::report::{ReadingReport, ReportStatus, SignatureMeaning};
 use crate::store::{Session, Store, VersionInfo, WorklistItem};
 
@@ -88,6 +89,8 @@ pub enum RecordsCommand {
         passphrase: Secret,
         /// Meaning of the signature.
         meaning: SignatureMeaning,
+        /// The reader confirmed signing a read without measurements, findings or grade.
+        confirm_empty: bool,
     },
     /// Show a read's report, versions and audit history.
     ShowHistory(String),
@@ -106,14 +109,11 @@ pub struct CurrentRead {
     pub study_uid: String,
     /// The report as last loaded, saved or signed.
     pub report: ReadingReport,
-    /// SOP Instance UID of each study file, by the path the app opened it with.
+    /// SOP Instance UID of each study file, by the path the database registered it with
+    /// (used when an open file's header has no SOP Instance UID).
     pub sop_by_path: BTreeMap<String, String>,
-    /// The workstation's measurement set when the read was opened: the draft keeps its stored
-    /// measurements until the reader changes the set.
-    pub baseline: MeasurementSet,
-    /// Set once the workstation's set differs from `baseline`: from then on every save writes
-    /// the workstation's measurements and grade into the draft.
-    pub follows_workstation: bool,
+    /// Whether the stored read is on screen yet (its files may still be loading).
+    pub restore: RestoreState,
     /// UTC time of the last save that wrote something.
     pub saved_utc: Option<String>,
 }
@@ -128,6 +128,40 @@ impl CurrentRead {
     pub fn is_draft(&self) -> bool {
         self.report.status == ReportStatus::Draft && self.report.signature.is_none()
     }
+
+    /// Why the workstation must not change the reading now, if it must not: a signed read is
+    /// locked until Amend, and a stored read not yet on screen would be overwritten.
+    pub fn edit_lock(&self) -> Option<String> {
+        match &self.restore {
+            RestoreState::Pending => {
+                return Some("The saved read is still being put on screen; wait.".to_owned());
+            }
+            RestoreState::Failed(why) => {
+                return Some(format!(
+                    "The saved read could not be put on screen ({why}); nothing is saved until \
+                     it is. Open the study again from the Worklist."
+                ));
+            }
+            RestoreState::Done => {}
+        }
+        (!self.is_draft()).then(|| {
+            format!(
+                "Read {} version {} is signed and locked: choose Reading ▸ Amend to change it.",
+                self.report.report_id, self.report.version
+            )
+        })
+    }
+}
+
+/// Whether the stored read has been put on screen ([`restore`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreState {
+    /// The screen shows the read (or the read was empty and takes what the screen shows).
+    Done,
+    /// Waiting for the study's files to open.
+    Pending,
+    /// A drawing's image could not be found; the read is neither saved nor signed.
+    Failed(String),
 }
 
 /// The history window's content.
@@ -224,6 +258,8 @@ pub struct SignForm {
     pub passphrase: Secret,
     /// Chosen meaning.
     pub meaning: SignatureMeaning,
+    /// Ticked to sign a read that holds nothing.
+    pub confirm_empty: bool,
 }
 
 impl Default for SignForm {
@@ -232,6 +268,7 @@ impl Default for SignForm {
             reader_id: String::new(),
             passphrase: Secret::default(),
             meaning: SignatureMeaning::Authorship,
+            confirm_empty: false,
         }
     }
 }
@@ -278,6 +315,16 @@ pub fn reading_menu_ui(ui: &mut Ui, model: &RecordsModel) -> Vec<RecordsCommand>
     item(ui, draft, "Save draft", RecordsCommand::SaveDraft);
     item(ui, draft, "Sign…", RecordsCommand::OpenSignDialog);
     let read = model.current.as_ref().map(|c| c.read_id().to_owned());
+    let signed = model
+        .current
+        .as_ref()
+        .is_some_and(|c| !c.is_draft() && c.restore == RestoreState::Done);
+    item(
+        ui,
+        signed,
+        "Amend signed read",
+        RecordsCommand::Amend(read.clone().unwrap_or_default()),
+    );
     item(
         ui,
         read.is_some(),

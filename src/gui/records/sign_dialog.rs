@@ -9,6 +9,7 @@ use super::{RecordsCommand, RecordsModel, Secret, SignForm};
 use crate::gui::theme;
 use crate::report::SignatureMeaning;
 use crate::report::render::signing_dialog_text;
+use crate::report::summary::SigningSummary;
 
 /// The modal signing dialog. Escape or a click outside cancels.
 pub fn sign_dialog_ui(
@@ -21,6 +22,12 @@ pub fn sign_dialog_ui(
         out.push(RecordsCommand::CancelSign);
         return out;
     };
+    // Exactly what will be signed: the draft as just saved from the screen.
+    let summary = model
+        .current
+        .as_ref()
+        .map(|c| SigningSummary::of(&c.report));
+    let empty = summary.as_ref().is_none_or(SigningSummary::is_empty);
     let response = egui::Modal::new(Id::unique("records_sign_dialog")).show(ctx, |ui| {
         ui.set_max_width(520.0);
         ui.heading("Sign reading report");
@@ -50,6 +57,26 @@ pub fn sign_dialog_ui(
         let text = signing_dialog_text(session.name(), session.reader_id(), form.meaning);
         ui.add(egui::Label::new(text).wrap());
         ui.separator();
+        if let Some(summary) = &summary {
+            egui::ScrollArea::vertical()
+                .id_salt("sign_summary")
+                .max_height(180.0)
+                .show(ui, |ui| {
+                    let text = RichText::new(summary.text());
+                    ui.label(if empty {
+                        text.color(theme::ERROR)
+                    } else {
+                        text
+                    });
+                });
+        }
+        if empty {
+            ui.checkbox(
+                &mut form.confirm_empty,
+                "Sign an empty read (no measurements, findings or grade)",
+            );
+        }
+        ui.separator();
         let mut submit = credentials_grid(
             ui,
             &CredentialLabels {
@@ -64,7 +91,9 @@ pub fn sign_dialog_ui(
         if let Some(e) = &model.sign_error {
             ui.colored_label(theme::ERROR, e);
         }
-        let ready = !form.reader_id.trim().is_empty() && !form.passphrase.0.is_empty();
+        let ready = !form.reader_id.trim().is_empty()
+            && !form.passphrase.0.is_empty()
+            && (!empty || form.confirm_empty);
         let mut cancel = false;
         ui.horizontal(|ui| {
             submit |= ui.add_enabled(ready, egui::Button::new("Sign")).clicked();
@@ -78,6 +107,7 @@ pub fn sign_dialog_ui(
             reader_id: form.reader_id.trim().to_owned(),
             passphrase: std::mem::take(&mut form.passphrase),
             meaning: form.meaning,
+            confirm_empty: empty && form.confirm_empty,
         });
     } else if cancel || response.should_close() {
         form.passphrase = Secret::default();
