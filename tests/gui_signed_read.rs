@@ -140,7 +140,11 @@ fn sign_in(h: &mut Harness<'_, App>) {
 fn menu(h: &mut Harness<'_, App>, item: &str) {
     h.get_by_label("Reading").click();
     h.run_ok();
-    h.get_by_label(item).click();
+    // The worklist window may show a button of the same name; the menu entry is drawn last.
+    h.query_all_by_label(item)
+        .last()
+        .unwrap_or_else(|| panic!("no menu entry {item:?}"))
+        .click();
     h.run_ok();
 }
 

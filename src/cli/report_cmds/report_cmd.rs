@@ -294,15 +294,23 @@ fn verify(a: &VerifyArgs, db: Option<&Path>) -> anyhow::Result<ExitCode> {
         }
         Ok(Some(store)) => {
             if let Some(block) = &v.signature {
+                let mut certified = false;
                 match store.lab_trust(lab_file.as_ref()) {
                     Ok(trust) => {
                         lab_fingerprint = Some(trust.lab.fingerprint_sha256.clone());
-                        v.problems.extend(store.check_signer_trust(block, &trust)?);
+                        let problems = store.check_signer_trust(block, &trust)?;
+                        certified = problems.is_empty();
+                        v.problems.extend(problems);
                     }
                     Err(e) => v.problems.push(format!("{NOT_CERTIFIED}: {e}")),
                 }
                 key_check = store.check_signer_key(block)?;
                 match &key_check {
+                    // A certified, audited key that is no longer the current one was rotated
+                    // after this signature (a later use would have failed the revocation check).
+                    KeyCheck::KeyMismatch { reader_id } if certified => notes.push(format!(
+                        "signed with an earlier key of {reader_id}, replaced since"
+                    )),
                     KeyCheck::KeyMismatch { reader_id } => v.problems.push(format!(
                         "the embedded public key is not the key registered for {reader_id}"
                     )),
