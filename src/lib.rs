@@ -21,6 +21,7 @@ pub mod compare;
 pub mod dicom;
 pub mod export;
 pub mod grading;
+pub mod json;
 pub mod measure;
 pub mod protocol;
 pub mod report;
