@@ -23,6 +23,7 @@ pub mod dicom;
 pub mod export;
 pub mod files;
 pub mod grading;
+pub mod json;
 pub mod measure;
 pub mod protocol;
 pub mod report;

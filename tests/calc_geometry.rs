@@ -242,6 +242,7 @@ fn measurement_set_to_grade_input() {
         region_index: Some(0),
         value: None,
         source_file: Some("a.dcm".to_owned()),
+        direction: None,
     };
     set.upsert(drawn(
         "m1",

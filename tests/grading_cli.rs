@@ -58,7 +58,6 @@ fn grade_with_guideline_and_protocol() {
         path_str(&input),
         "--guideline",
         "esc_2021",
-        "--secondary-mr",
         "--protocol",
         "ptma",
         "--json",

@@ -142,7 +142,8 @@ fn secondary_mr_lower_thresholds() {
         Grade,
     );
     let rows: &[Row<'_>] = &[
-        // ESC: option on by default.
+        // ESC: the guideline's own lower thresholds apply when the finding is recorded in
+        // secondary MR; no option is involved (one given is ignored with a warning).
         (
             "esc_2021",
             Some(true),
@@ -221,7 +222,7 @@ fn secondary_mr_lower_thresholds() {
             "mr_eroa",
             0.30,
             "cm2",
-            MtS,
+            Severe,
         ),
         (
             "esc_2021",

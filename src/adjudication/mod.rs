@@ -27,7 +27,7 @@ pub use adjudicated_report::{
 pub use discordance::{Discordance, ReadRef, RuleResult, RuleStatus, Side, discordance};
 pub use record::{
     ADJUDICATION_SCHEMA_VERSION, AdjudicatedGrade, AdjudicatedValue, AdjudicationError,
-    AdjudicationRecord, AdjudicationStatus, Decision, ValueOrigin,
+    AdjudicationRecord, AdjudicationStatus, Decision, ValueOrigin, parse_adjudication,
 };
 pub use rules::{DiscordanceRules, OnMissing, Rule, RuleKind, RulesError};
 pub use sign::{

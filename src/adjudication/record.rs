@@ -19,6 +19,12 @@ use crate::report::{ReadingReport, SignatureBlock, Visit};
 /// Layout version of [`AdjudicationRecord`].
 pub const ADJUDICATION_SCHEMA_VERSION: u32 = 1;
 
+/// Parses an adjudication record file's text strictly (through [`crate::json`]: duplicate keys,
+/// non-finite numbers and unknown shapes are errors).
+pub fn parse_adjudication(text: &str) -> Result<AdjudicationRecord, crate::json::JsonError> {
+    crate::json::from_str(text)
+}
+
 /// Why an adjudication record cannot be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AdjudicationError {

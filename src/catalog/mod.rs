@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::{DrawKind, RegionType, Unit};
+use crate::measure::{DrawKind, FindingValue, RegionType, Unit};
 
 /// The embedded catalog text.
 pub const BUILTIN_TOML: &str = include_str!("../../assets/measurements.toml");
@@ -54,9 +54,16 @@ pub struct CatalogEntry {
     /// Canonical unit (None for findings).
     #[serde(default)]
     pub unit: Option<Unit>,
-    /// Plausible range in `unit` (values outside raise a warning).
+    /// Valid range in `unit`, bounds included: a value outside cannot exist and is refused.
     #[serde(default)]
-    pub range: Option<[f64; 2]>,
+    pub valid: Option<[f64; 2]>,
+    /// Plausible range in `unit`, bounds included: a value outside is graded with a warning.
+    #[serde(default)]
+    pub plausible: Option<[f64; 2]>,
+    /// True for a velocity that is a magnitude (speed): a signed Doppler value is stored as its
+    /// absolute value, its direction kept beside it.
+    #[serde(default)]
+    pub magnitude: bool,
     /// Value assumed when not measured (e.g. α = 180°).
     #[serde(default)]
     pub default: Option<f64>,
@@ -124,6 +131,46 @@ pub struct DerivedEntry {
     pub unit: Unit,
     /// Formula text.
     pub formula: String,
+    /// Plausible range in `unit`: a computed value outside is graded with a warning.
+    #[serde(default)]
+    pub plausible: Option<[f64; 2]>,
+}
+
+/// Where a value stands against its catalog ranges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RangeCheck {
+    /// Inside the plausible range (or the id has none).
+    Plausible,
+    /// Valid but outside the plausible range `[lo, hi]`.
+    Implausible {
+        /// Lower plausible bound.
+        lo: f64,
+        /// Upper plausible bound.
+        hi: f64,
+    },
+    /// Outside the valid range: the value cannot exist.
+    Invalid {
+        /// The bound it crosses.
+        bound: Bound,
+    },
+}
+
+/// A crossed valid bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// Below the minimum.
+    Below(f64),
+    /// Above the maximum.
+    Above(f64),
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bound::Below(lo) => write!(f, "below the minimum {lo}"),
+            Bound::Above(hi) => write!(f, "above the maximum {hi}"),
+        }
+    }
 }
 
 /// One step of the guided MR reading.
@@ -136,6 +183,28 @@ pub struct GuidedStep {
     pub required: bool,
 }
 
+/// A finding decided by another finding's answer: one fact with two names (organic MR ⇔
+/// primary etiology).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SameFact {
+    /// The finding that is decided.
+    pub finding: String,
+    /// The finding whose answer decides it.
+    pub from: String,
+    /// Answer of `from` → answer of `finding` (answers not listed decide nothing).
+    pub map: BTreeMap<String, FindingValue>,
+}
+
+/// Two answers of one fact disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactConflict {
+    /// The deciding finding and its answer.
+    pub from: (String, String),
+    /// The decided finding and its (disagreeing) answer.
+    pub finding: (String, String),
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
@@ -146,6 +215,8 @@ struct CatalogFile {
     derived: Vec<DerivedEntry>,
     #[serde(default)]
     guided_mr_protocol: Vec<GuidedStep>,
+    #[serde(default)]
+    same_fact: Vec<SameFact>,
 }
 
 /// The measurement catalog.
@@ -156,6 +227,7 @@ pub struct Catalog {
     entries: Vec<CatalogEntry>,
     derived: Vec<DerivedEntry>,
     guided: Vec<GuidedStep>,
+    same_facts: Vec<SameFact>,
     #[serde(skip)]
     index: BTreeMap<String, usize>,
     #[serde(skip)]
@@ -191,6 +263,8 @@ impl Catalog {
                 }
             } else if e.unit.is_none() {
                 return Err(CatalogError::Invalid(format!("`{}` has no unit", e.id)));
+            } else {
+                check_ranges(e)?;
             }
         }
         let mut derived_index = BTreeMap::new();
@@ -218,7 +292,11 @@ impl Catalog {
                 )));
             }
         }
+        for s in &file.same_fact {
+            check_same_fact(s, &file.entry, &index)?;
+        }
         Ok(Catalog {
+            same_facts: file.same_fact,
             version: file.version,
             entries: file.entry,
             derived: file.derived,
@@ -265,6 +343,73 @@ impl Catalog {
             .or_else(|| self.get_derived(id).map(|d| d.unit))
     }
 
+    /// Where `value` (in the catalog unit of `id`) stands against the id's valid and plausible
+    /// ranges; ids without ranges (or unknown ids) are [`RangeCheck::Plausible`].
+    pub fn check_range(&self, id: &str, value: f64) -> RangeCheck {
+        let (valid, plausible) = match (self.get(id), self.get_derived(id)) {
+            (Some(e), _) => (e.valid, e.plausible),
+            (None, Some(d)) => (None, d.plausible),
+            (None, None) => (None, None),
+        };
+        if let Some([lo, hi]) = valid {
+            if value.is_nan() || value < lo {
+                return RangeCheck::Invalid {
+                    bound: Bound::Below(lo),
+                };
+            }
+            if value > hi {
+                return RangeCheck::Invalid {
+                    bound: Bound::Above(hi),
+                };
+            }
+        }
+        match plausible {
+            Some([lo, hi]) if !(lo..=hi).contains(&value) => RangeCheck::Implausible { lo, hi },
+            _ => RangeCheck::Plausible,
+        }
+    }
+
+    /// The findings declared as one fact with two names.
+    pub fn same_facts(&self) -> &[SameFact] {
+        &self.same_facts
+    }
+
+    /// Fills in the findings that another answer decides ([`SameFact`], both ways); returns
+    /// each filled-in id with the id it came from, or the first pair of disagreeing answers.
+    /// `findings` must hold normalized answers (catalog choices, yes/no).
+    pub fn complete_findings(
+        &self,
+        findings: &mut BTreeMap<String, FindingValue>,
+    ) -> Result<Vec<(String, String)>, FactConflict> {
+        let mut filled = Vec::new();
+        for s in &self.same_facts {
+            let from = findings.get(&s.from).cloned();
+            let decided = findings.get(&s.finding).cloned();
+            let mapped = from.as_ref().and_then(|a| s.map.get(&a.to_string()));
+            match (&from, &decided, mapped) {
+                (Some(a), Some(b), Some(m)) if m != b => {
+                    return Err(FactConflict {
+                        from: (s.from.clone(), a.to_string()),
+                        finding: (s.finding.clone(), b.to_string()),
+                    });
+                }
+                (Some(_), None, Some(m)) => {
+                    findings.insert(s.finding.clone(), m.clone());
+                    filled.push((s.finding.clone(), s.from.clone()));
+                }
+                (None, Some(b), _) => {
+                    let mut keys = s.map.iter().filter(|(_, v)| *v == b).map(|(k, _)| k);
+                    if let (Some(k), None) = (keys.next(), keys.next()) {
+                        findings.insert(s.from.clone(), FindingValue::Choice(k.clone()));
+                        filled.push((s.from.clone(), s.finding.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(filled)
+    }
+
     /// The steps of a guided MR reading, in order.
     pub fn guided_mr_protocol(&self) -> &[GuidedStep] {
         &self.guided
@@ -274,6 +419,68 @@ impl Catalog {
     pub fn entries_for_region(&self, region: RegionType) -> impl Iterator<Item = &CatalogEntry> {
         self.entries.iter().filter(move |e| e.region == region)
     }
+}
+
+/// Both ids are findings, every key is a choice of `from` and every answer fits `finding`.
+fn check_same_fact(
+    s: &SameFact,
+    entries: &[CatalogEntry],
+    index: &BTreeMap<String, usize>,
+) -> Result<(), CatalogError> {
+    let bad = |what: String| {
+        Err(CatalogError::Invalid(format!(
+            "same_fact `{}`: {what}",
+            s.finding
+        )))
+    };
+    let finding = |id: &str| {
+        index
+            .get(id)
+            .and_then(|&i| entries.get(i))
+            .filter(|e| e.is_finding())
+    };
+    let (Some(from), Some(target)) = (finding(&s.from), finding(&s.finding)) else {
+        return bad("both ids must be findings of the catalog".to_owned());
+    };
+    if from.boolean {
+        return bad(format!("`{}` must be a choice finding", s.from));
+    }
+    for (k, v) in &s.map {
+        if !from.choices.contains(k) {
+            return bad(format!("`{k}` is not a choice of `{}`", s.from));
+        }
+        let fits = match v {
+            FindingValue::Bool(_) => target.boolean,
+            FindingValue::Choice(c) => target.choices.contains(c),
+            FindingValue::Number(_) => false,
+        };
+        if !fits {
+            return bad(format!("`{v}` is not an answer of `{}`", s.finding));
+        }
+    }
+    Ok(())
+}
+
+/// A numeric entry must state both ranges, with `lo ≤ hi` and the plausible range inside the
+/// valid one; a magnitude is never negative.
+fn check_ranges(e: &CatalogEntry) -> Result<(), CatalogError> {
+    let bad = |what: &str| Err(CatalogError::Invalid(format!("`{}`: {what}", e.id)));
+    let (Some(valid), Some(plausible)) = (e.valid, e.plausible) else {
+        return bad("a numeric entry needs `valid` and `plausible` ranges");
+    };
+    if valid.iter().chain(&plausible).any(|b| !b.is_finite())
+        || valid[0] > valid[1]
+        || plausible[0] > plausible[1]
+    {
+        return bad("ranges need finite bounds with lo <= hi");
+    }
+    if plausible[0] < valid[0] || plausible[1] > valid[1] {
+        return bad("the plausible range must lie inside the valid range");
+    }
+    if e.magnitude && valid[0] < 0.0 {
+        return bad("a magnitude cannot be negative");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -452,7 +452,7 @@ fn decide(d: &DecideArgs) -> anyhow::Result<ExitCode> {
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let v: ValuesFile = serde_json::from_str(&text)
+            let v: ValuesFile = crate::json::from_str(&text)
                 .with_context(|| format!("{}: not a valid values file", path.display()))?;
             AdjudicationRecord::per_parameter(
                 &ra,
@@ -482,7 +482,7 @@ fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()>
 fn read_record(path: &Path) -> anyhow::Result<AdjudicationRecord> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text)
+    crate::adjudication::parse_adjudication(&text)
         .with_context(|| format!("{}: not a valid adjudication record", path.display()))
 }
 

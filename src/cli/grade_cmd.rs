@@ -28,8 +28,9 @@ pub struct GradeArgs {
     /// Extra guideline/protocol TOML file or directory to load.
     #[arg(long)]
     pub rules: Option<PathBuf>,
-    /// Apply the secondary-MR lower thresholds (elliptical orifice: EROA >= 0.30 cm2; low flow:
-    /// RVol >= 45 mL) where the rule set defines them; off by default (MR_REFERENCE §9 item 4).
+    /// Borrow the ESC secondary-MR lower thresholds (elliptical orifice: EROA >= 0.30 cm2; low
+    /// flow: RVol >= 45 mL) into a rule set that offers them as an option (ASE 2017); off by
+    /// default. ESC 2021/2025 apply them as their own criteria whenever the finding is recorded.
     #[arg(long)]
     pub secondary_mr: bool,
     /// Print the full report as JSON.
@@ -41,7 +42,7 @@ pub struct GradeArgs {
 pub fn run(a: &GradeArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&a.input)
         .with_context(|| format!("cannot read {}", a.input.display()))?;
-    let mut input: GradeInput = serde_json::from_str(&text)
+    let mut input: GradeInput = crate::json::from_str(&text)
         .with_context(|| format!("{}: not a valid grading input", a.input.display()))?;
     if a.secondary_mr {
         input.options.insert("secondary_mr".to_owned(), true);
@@ -118,6 +119,9 @@ pub fn table(r: &GradeReport) -> String {
             p.category.map_or("not available", |c| c.as_str()),
             p.method.as_deref().unwrap_or("")
         );
+        if let Some(note) = &p.threshold_note {
+            let _ = writeln!(s, "    threshold used: {note}");
+        }
     }
     let _ = writeln!(s, "\nCriteria");
     for c in &r.criteria {
@@ -154,6 +158,9 @@ pub fn table(r: &GradeReport) -> String {
             "\nEligibility ({} {}): {:?}",
             e.protocol, e.version, e.status
         );
+        if !e.missing.is_empty() {
+            let _ = writeln!(s, "  missing: {}", e.missing.join(", "));
+        }
         for c in &e.criteria {
             let values: Vec<String> = c
                 .terms

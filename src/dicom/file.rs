@@ -250,7 +250,13 @@ impl DicomFile {
             frame: index,
             reason,
         };
-        let raw = codec::decode_frame(&self.header, self.syntax, encoded).map_err(decode_error)?;
+        super::codestream::check_frame(&self.header, self.syntax, &encoded)
+            .map_err(decode_error)?;
+        let raw = super::quiet::catch("the codec failed on corrupt data", || {
+            codec::decode_frame(&self.header, self.syntax, encoded)
+        })
+        .and_then(|decoded| decoded)
+        .map_err(decode_error)?;
         let format = SampleFormat {
             bits_stored: self.header.bits_stored,
             signed: self.header.pixel_representation == 1,
@@ -295,12 +301,11 @@ impl DicomFile {
 /// The caller has checked the element lengths ([`super::guard`]). With `header_only` the
 /// parse stops before Pixel Data.
 pub(crate) fn parse(bytes: &[u8], header_only: bool) -> Result<(InMemDicomObject, String)> {
-    // dicom-rs parses untrusted bytes: a panic in it becomes an error.
-    std::panic::catch_unwind(|| parse_checked(bytes, header_only)).unwrap_or_else(|_| {
-        Err(DicomError::Parse(
-            "the parser failed on corrupt data".to_owned(),
-        ))
+    // dicom-rs parses untrusted bytes: a panic in it becomes an error, silently.
+    super::quiet::catch("the parser failed on corrupt data", || {
+        parse_checked(bytes, header_only)
     })
+    .unwrap_or_else(|what| Err(DicomError::Parse(what)))
 }
 
 fn parse_checked(bytes: &[u8], header_only: bool) -> Result<(InMemDicomObject, String)> {

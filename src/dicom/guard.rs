@@ -5,6 +5,18 @@
 //! walk checks every defined length against the bytes that remain (descending into
 //! sequences and items) without allocating, so the parser only ever sees lengths the file
 //! can back.
+//!
+//! * A deflated data set is inflated here first, into at most [`MAX_INFLATED_BYTES`] (a
+//!   larger one is refused), and the walk runs on the inflated bytes: a few hundred deflated
+//!   bytes cannot declare gigabytes.
+//! * Inside a defined-length item or sequence, fewer than 8 bytes left at its end is an error:
+//!   dicom-parser would read the next element header across the item's end.
+
+use std::io::Read as _;
+
+/// The most bytes a deflated data set may inflate to (256 MiB); a larger one is refused
+/// before it is parsed.
+pub const MAX_INFLATED_BYTES: usize = 256 * 1024 * 1024;
 
 /// Encoding of the data set after the meta group.
 #[derive(Debug, Clone, Copy)]
@@ -108,14 +120,56 @@ fn scan(bytes: &[u8], limits: Limits) -> Result<Scan, String> {
             explicit: true,
             big_endian: true,
         },
-        // Deflated data sets are compressed: nothing to check here.
-        "1.2.840.10008.1.2.1.99" => return Ok(Scan::Fits),
+        // Deflated data sets: inflate (bounded), then walk the explicit VR LE result. In
+        // header mode the whole file is needed first.
+        "1.2.840.10008.1.2.1.99" => {
+            if limits.header_only && bytes.len() < limits.total {
+                return Ok(Scan::NeedMore);
+            }
+            let inflated = inflate_bounded(bytes.get(start..).unwrap_or_default())?;
+            let inner = Limits {
+                total: inflated.len(),
+                header_only: false,
+            };
+            let encoding = Encoding {
+                explicit: true,
+                big_endian: false,
+            };
+            walk(&inflated, 0, inflated.len(), encoding, 0, inner)?;
+            return Ok(Scan::Fits);
+        }
         _ => Encoding {
             explicit: true,
             big_endian: false,
         },
     };
     walk(bytes, start, bytes.len(), encoding, 0, limits)
+}
+
+/// Inflates a raw deflate stream into at most [`MAX_INFLATED_BYTES`]: a first pass counts the
+/// inflated size without keeping it, the second fills a buffer of exactly that size.
+fn inflate_bounded(deflated: &[u8]) -> Result<Vec<u8>, String> {
+    let broken = |e: std::io::Error| format!("the deflated data set does not inflate: {e}");
+    let size = std::io::copy(
+        &mut flate2::read::DeflateDecoder::new(deflated).take(MAX_INFLATED_BYTES as u64 + 1),
+        &mut std::io::sink(),
+    )
+    .map_err(broken)?;
+    let size = usize::try_from(size)
+        .ok()
+        .filter(|&s| s <= MAX_INFLATED_BYTES)
+        .ok_or_else(|| {
+            format!(
+                "the deflated data set inflates past {} MiB",
+                MAX_INFLATED_BYTES / (1024 * 1024)
+            )
+        })?;
+    let mut out = Vec::with_capacity(size);
+    flate2::read::DeflateDecoder::new(deflated)
+        .take(size as u64)
+        .read_to_end(&mut out)
+        .map_err(broken)?;
+    Ok(out)
 }
 
 fn read_u16(bytes: &[u8], at: usize, big_endian: bool) -> Option<u16> {
@@ -242,6 +296,12 @@ fn walk(
             walk(bytes, value_start, value_end, enc, depth + 1, limits)?;
         }
         at = value_end;
+    }
+    if depth > 0 && at < end {
+        return Err(format!(
+            "{} stray bytes at byte {at} end an item or sequence (an element header needs 8)",
+            end - at
+        ));
     }
     if limits.header_only && depth == 0 && end < limits.total {
         return Ok(Scan::NeedMore);

@@ -5,8 +5,11 @@
 //!   (`mr_eroa_pisa_cm2`, `mr_vc_width_cm`, `lv_ef_pct`: see [`value_column`]), in catalog
 //!   order (measurements, then derived values), then one column per finding (`mr_etiology`).
 //!   The column set depends only on the catalog, never on the data.
-//! * Long ([`long_csv`]): one row per value, finding, grade and eligibility result, with the
-//!   columns of [`LONG_COLUMNS`].
+//!   `warnings` holds the grading warnings (implausible values, inconsistent methods, …) as
+//!   `code: message` joined by ` | `.
+//! * Long ([`long_csv`]): one row per value, finding, grade, eligibility result and grading
+//!   warning (kind `warning`, parameter = the warning code), with the columns of
+//!   [`LONG_COLUMNS`].
 
 use std::collections::BTreeSet;
 
@@ -16,7 +19,7 @@ use crate::measure::{DrawKind, Unit};
 use crate::report::ReadingReport;
 
 /// The read and signature columns of the wide CSV, in order.
-pub const META_COLUMNS: [&str; 20] = [
+pub const META_COLUMNS: [&str; 21] = [
     "report_id",
     "report_version",
     "subject_id",
@@ -37,6 +40,7 @@ pub const META_COLUMNS: [&str; 20] = [
     "grade_basis",
     "grade_discordant",
     "eligibility",
+    "warnings",
 ];
 
 /// The columns of the long CSV.
@@ -166,6 +170,15 @@ fn meta_fields(r: &ReadingReport) -> Vec<String> {
         opt(g.map(|g| g.result.basis.as_str())),
         opt(g.map(|g| g.result.discordant)),
         eligibility_code(r),
+        g.map(|g| {
+            g.result
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {}", w.code, w.message))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .unwrap_or_default(),
     ]
 }
 
@@ -245,6 +258,16 @@ pub fn long_csv(reports: &[ReadingReport]) -> Result<Vec<u8>, String> {
                     e,
                     "",
                     opt(g.protocol_id.as_deref()),
+                )?;
+            }
+            for warning in &g.result.warnings {
+                write(
+                    "warning",
+                    &warning.code,
+                    "Grading warning",
+                    warning.message.clone(),
+                    "",
+                    g.ruleset_label(),
                 )?;
             }
         }

@@ -8,7 +8,7 @@
 //!   de-identified content plus the original's `record_sha256` (the signature stays with the
 //!   identified original in the core lab; the copy's signature block records who signed).
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::SignedInput;
 use super::deident::Deidentifier;
@@ -24,7 +24,7 @@ pub fn json_export(inputs: &[SignedInput], deid: Option<&Deidentifier>) -> Resul
     let mut reports = Vec::new();
     for i in inputs {
         let value = match deid {
-            None => serde_json::from_slice::<Value>(&i.bytes).map_err(|e| e.to_string())?,
+            None => crate::json::value_from_slice(&i.bytes).map_err(|e| e.to_string())?,
             Some(d) => {
                 let original =
                     crate::signing::record_sha256(&i.report).map_err(|e| e.to_string())?;

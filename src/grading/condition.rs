@@ -140,12 +140,24 @@ pub struct Facts {
     pub findings: BTreeMap<String, FindingValue>,
     /// The grade, once known (for protocols).
     pub grade: Option<Grade>,
+    /// Findings filled in from another finding that states the same fact: id → source id.
+    pub finding_origin: BTreeMap<String, String>,
 }
 
 impl Facts {
     /// True when the yes/no finding `id` is answered yes.
     pub fn flag(&self, id: &str) -> bool {
         matches!(self.findings.get(id), Some(FindingValue::Bool(true)))
+    }
+
+    /// The ids behind an answered finding: itself, or the finding it was filled in from.
+    fn finding_sources(&self, id: &str) -> Vec<String> {
+        vec![
+            self.finding_origin
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.to_owned()),
+        ]
     }
 
     /// The choice of finding `id`.
@@ -408,7 +420,9 @@ impl Condition {
                     rounded: None,
                     answer: answer.map(str::to_owned),
                     status,
-                    sources: answer.map(|_| vec![id.clone()]).unwrap_or_default(),
+                    sources: answer
+                        .map(|_| facts.finding_sources(id))
+                        .unwrap_or_default(),
                 });
                 status
             }
@@ -430,7 +444,9 @@ impl Condition {
                     rounded: None,
                     answer: answer.map(|b| if b { "yes" } else { "no" }.to_owned()),
                     status,
-                    sources: answer.map(|_| vec![id.clone()]).unwrap_or_default(),
+                    sources: answer
+                        .map(|_| facts.finding_sources(id))
+                        .unwrap_or_default(),
                 });
                 status
             }

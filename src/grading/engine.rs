@@ -83,6 +83,7 @@ pub(crate) fn facts(
         values,
         findings: validated.findings.clone(),
         grade,
+        finding_origin: validated.finding_origin.clone(),
     }
 }
 
@@ -281,6 +282,20 @@ pub(crate) fn run(
     let calc = calc::derive(&validated.calc);
     let mut warnings = validated.warnings.clone();
     warnings.extend(calc.warnings.iter().cloned());
+    for (id, d) in &calc.derived {
+        // Entered values were checked on input; a graded copy repeats its source's warning.
+        let copy = d
+            .inputs
+            .first()
+            .and_then(|src| calc.derived.get(src))
+            .is_some_and(|src| src.value.to_bits() == d.value.to_bits());
+        if d.method == "entered" || copy {
+            continue;
+        }
+        if let Ok(Some(w)) = super::input::range_warning(catalog, id, d.value, d.unit) {
+            warnings.push(w);
+        }
+    }
 
     let mut options = BTreeMap::new();
     for (name, opt) in &guideline.options {
@@ -312,10 +327,12 @@ pub(crate) fn run(
             .or_else(|| catalog.unit(&q.value))
             .unwrap_or(crate::measure::Unit::Ratio);
         let mut category: Option<Grade> = None;
+        let mut deciding: Option<&Band> = None;
         for band in q.bands.iter().filter(|b| band_active(b, &facts, &options)) {
             let (status, terms) = band.condition.evaluate(&facts);
             if status == Status::Met && category.is_none_or(|c| band.category > c) {
                 category = Some(band.category);
+                deciding = Some(band);
             }
             criteria.push(Criterion {
                 id: band.id.clone(),
@@ -357,6 +374,15 @@ pub(crate) fn run(
                 .map(|h| h.to_string()),
             method: calc.get(&q.value).map(|d| d.method.clone()),
             category,
+            threshold_note: deciding.filter(|b| b.when.is_some()).map(|b| {
+                format!(
+                    "{} {} {} ({})",
+                    q.label,
+                    b.category.as_str(),
+                    b.condition.threshold_text(),
+                    b.note.as_deref().unwrap_or("conditional threshold")
+                )
+            }),
         });
     }
     let mut counts = SignCounts::default();
@@ -371,7 +397,11 @@ pub(crate) fn run(
         }
         criteria.push(c);
     }
-    let (grade, discordant, basis, reason) = integrate(guideline, &params, counts);
+    let (grade, discordant, basis, mut reason) = integrate(guideline, &params, counts);
+    for note in params.iter().filter_map(|p| p.threshold_note.as_deref()) {
+        reason.push_str("; ");
+        reason.push_str(note);
+    }
     let acc_aha_stage = guideline
         .acc_aha_stage
         .as_ref()

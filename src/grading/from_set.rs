@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::GradeError;
 use super::input::{ContourInput, GradeInput, InputValue};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, RangeCheck};
 use crate::measure::geometry;
 use crate::measure::{Dimension, DrawKind, Measurement, MeasurementSet, Unit};
 
@@ -53,6 +53,32 @@ fn measured_value(m: &Measurement, unit: Unit) -> Result<Option<f64>, GradeError
     })
 }
 
+/// Measurements whose value lies outside its catalog id's valid range, by uid, with why: they
+/// cannot exist, so [`grade_input_from_measurements`] leaves them out of grading and the GUI
+/// shows them red.
+pub fn invalid_measurements(set: &MeasurementSet) -> BTreeMap<String, String> {
+    let catalog = Catalog::builtin();
+    let mut out = BTreeMap::new();
+    for m in &set.measurements {
+        let Some(unit) = catalog.get(&m.catalog_id).and_then(|e| e.unit) else {
+            continue;
+        };
+        if let Ok(Some(v)) = measured_value(m, unit)
+            && let RangeCheck::Invalid { bound } = catalog.check_range(&m.catalog_id, v)
+        {
+            out.insert(
+                m.uid.clone(),
+                format!(
+                    "{v} {} is {bound} {}: not graded",
+                    unit.symbol(),
+                    unit.symbol()
+                ),
+            );
+        }
+    }
+    out
+}
+
 /// Converts a reading into grading input with the built-in catalog.
 ///
 /// * Several measurements of one id are averaged (e.g. three beats), all uids kept as sources.
@@ -60,6 +86,7 @@ fn measured_value(m: &Measurement, unit: Unit) -> Result<Option<f64>, GradeError
 ///   the last traced contour of an id is used.
 /// * Other measurements use their calibrated `value`, or a value computed from `points_phys`.
 /// * Findings are copied.
+/// * A value outside its valid range ([`invalid_measurements`]) is left out.
 pub fn grade_input_from_measurements(set: &MeasurementSet) -> Result<GradeInput, GradeError> {
     let catalog = Catalog::builtin();
     let mut input = GradeInput {
@@ -88,7 +115,12 @@ pub fn grade_input_from_measurements(set: &MeasurementSet) -> Result<GradeInput,
             );
             continue;
         }
-        if let Some(v) = measured_value(m, unit)? {
+        if let Some(v) = measured_value(m, unit)?
+            && !matches!(
+                catalog.check_range(&m.catalog_id, v),
+                RangeCheck::Invalid { .. }
+            )
+        {
             let slot = sums
                 .entry(m.catalog_id.as_str())
                 .or_insert((0.0, 0, unit, Vec::new()));

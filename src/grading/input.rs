@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::GradeError;
 use crate::calc::{CalcInput, Known, Warning};
-use crate::catalog::{Catalog, CatalogEntry, FindingKind};
+use crate::catalog::{Catalog, CatalogEntry, FindingKind, RangeCheck};
+use crate::json::clip;
 use crate::measure::{DrawKind, FindingValue, Unit};
 
 /// One numeric input value.
@@ -71,6 +72,8 @@ pub struct GradeInput {
 pub(crate) struct Validated {
     pub calc: CalcInput,
     pub findings: BTreeMap<String, FindingValue>,
+    /// Findings filled in from another finding ([`crate::catalog::SameFact`]): id → source id.
+    pub finding_origin: BTreeMap<String, String>,
     pub warnings: Vec<Warning>,
 }
 
@@ -80,7 +83,7 @@ fn normalize_finding(
 ) -> Result<FindingValue, GradeError> {
     let bad = |expected: String| GradeError::BadFinding {
         id: entry.id.clone(),
-        value: value.to_string(),
+        value: clip(&value.to_string()),
         expected,
     };
     match entry.finding_kind() {
@@ -114,6 +117,39 @@ fn normalize_finding(
     }
 }
 
+/// Checks `value` (in the catalog unit `unit`) against the ranges of `id`: outside the valid
+/// range it is refused; outside the plausible range it gives the warning returned.
+pub(crate) fn range_warning(
+    catalog: &Catalog,
+    id: &str,
+    value: f64,
+    unit: Unit,
+) -> Result<Option<Warning>, GradeError> {
+    Ok(match catalog.check_range(id, value) {
+        RangeCheck::Plausible => None,
+        RangeCheck::Implausible { lo, hi } => Some(Warning::new(
+            "out_of_range",
+            format!(
+                "{id} = {} {sym} is outside the plausible range {lo}–{hi} {sym}",
+                display_value(value),
+                sym = unit.symbol(),
+            ),
+        )),
+        RangeCheck::Invalid { bound } => {
+            return Err(GradeError::OutOfValidRange {
+                id: id.to_owned(),
+                value: format!("{} {}", display_value(value), unit.symbol()),
+                bound: format!("{bound} {}", unit.symbol()),
+            });
+        }
+    })
+}
+
+/// A value as typed (shortest round-trip form), for messages.
+fn display_value(value: f64) -> String {
+    crate::json::clip(&format!("{value}"))
+}
+
 impl GradeInput {
     /// Validates ids, units and answers against `catalog`; converts values to catalog units and
     /// fills catalog defaults (e.g. α = 180°).
@@ -128,7 +164,7 @@ impl GradeInput {
                     }
                 } else {
                     GradeError::UnknownId {
-                        id: id.clone(),
+                        id: clip(id),
                         section: "values",
                     }
                 }
@@ -141,7 +177,7 @@ impl GradeInput {
             };
             let unit = Unit::parse(&v.unit).map_err(|_| GradeError::UnknownUnit {
                 id: id.clone(),
-                unit: v.unit.clone(),
+                unit: clip(&v.unit),
             })?;
             let value = unit
                 .convert(v.value, target)
@@ -153,17 +189,8 @@ impl GradeInput {
             if !value.is_finite() {
                 return Err(GradeError::NotFinite { id: id.clone() });
             }
-            if let Some([lo, hi]) = entry.range
-                && !(lo..=hi).contains(&value)
-            {
-                out.warnings.push(Warning::new(
-                    "out_of_range",
-                    format!(
-                        "{id} = {value} {} is outside the plausible range {lo}–{hi} {}",
-                        target.symbol(),
-                        target.symbol()
-                    ),
-                ));
+            if let Some(w) = range_warning(catalog, id, value, target)? {
+                out.warnings.push(w);
             }
             out.calc.values.insert(
                 id.clone(),
@@ -192,12 +219,21 @@ impl GradeInput {
         }
         for (id, value) in &self.findings {
             let entry = catalog.get(id).ok_or_else(|| GradeError::UnknownId {
-                id: id.clone(),
+                id: clip(id),
                 section: "findings",
             })?;
             out.findings
                 .insert(id.clone(), normalize_finding(entry, value)?);
         }
+        let filled = catalog.complete_findings(&mut out.findings).map_err(|c| {
+            GradeError::ConflictingFindings {
+                from: c.from.0,
+                from_answer: c.from.1,
+                finding: c.finding.0,
+                answer: c.finding.1,
+            }
+        })?;
+        out.finding_origin = filled.into_iter().collect();
         for (id, contour) in &self.contours {
             match catalog.get(id) {
                 Some(e) if e.kind == DrawKind::LvContour => {}
@@ -209,14 +245,14 @@ impl GradeInput {
                 }
                 None => {
                     return Err(GradeError::UnknownId {
-                        id: id.clone(),
+                        id: clip(id),
                         section: "contours",
                     });
                 }
             }
             let unit = Unit::parse(&contour.unit).map_err(|_| GradeError::UnknownUnit {
                 id: id.clone(),
-                unit: contour.unit.clone(),
+                unit: clip(&contour.unit),
             })?;
             let mut points = Vec::with_capacity(contour.points.len());
             for p in &contour.points {

@@ -49,7 +49,7 @@ mod rules;
 use serde::{Deserialize, Serialize};
 
 pub use condition::{Condition, ConditionError, ConditionSpec, Fact, Facts, Status, Term};
-pub use from_set::grade_input_from_measurements;
+pub use from_set::{grade_input_from_measurements, invalid_measurements};
 pub use input::{ContourInput, GradeInput, InputValue};
 pub use registry::{DEFAULT_GUIDELINE, GUIDELINE_IDS, Rules};
 pub use report::{
@@ -155,6 +155,16 @@ pub enum GradeError {
         /// The measurement id.
         id: String,
     },
+    /// A value lies outside the id's valid range: it cannot exist.
+    #[error("`{id}` = {value} is refused: {bound} of its valid range")]
+    OutOfValidRange {
+        /// The measurement id.
+        id: String,
+        /// The value with its unit.
+        value: String,
+        /// The bound it crosses, with its unit (`below the minimum 0 cm2`).
+        bound: String,
+    },
     /// The id exists but is given in the wrong section (e.g. a finding under `values`).
     #[error("`{id}` {problem}")]
     WrongSection {
@@ -172,6 +182,18 @@ pub enum GradeError {
         value: String,
         /// What is accepted.
         expected: String,
+    },
+    /// Two answers of one fact disagree (e.g. `mr_etiology = primary` and `organic_mr = no`).
+    #[error("`{from}` = {from_answer} and `{finding}` = {answer} contradict each other (one fact)")]
+    ConflictingFindings {
+        /// The deciding finding.
+        from: String,
+        /// Its answer.
+        from_answer: String,
+        /// The decided finding.
+        finding: String,
+        /// Its disagreeing answer.
+        answer: String,
     },
     /// A drawn measurement could not be measured.
     #[error("measurement `{uid}` ({id}): {message}")]

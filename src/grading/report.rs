@@ -96,6 +96,10 @@ pub struct ParameterResult {
     /// Its category (None when not available).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Grade>,
+    /// When a conditional threshold decided the category (a guideline's lower threshold for an
+    /// elliptical orifice or low flow): the threshold used and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_note: Option<String>,
 }
 
 /// How many specific signs were met.

@@ -137,6 +137,7 @@ fn base_measurement(d: &Drawing, path: Option<String>) -> Measurement {
         region_index: None,
         value: None,
         source_file: path,
+        direction: None,
     }
 }
 
@@ -161,6 +162,9 @@ pub fn measure_drawing(d: &Drawing, file: &dyn ImageFile, path: &str) -> Drawing
     match outcome {
         Ok((region, points, values)) => {
             measurement.region_index = Some(region);
+            if matches!(d.kind, DrawKind::DopplerPoint | DrawKind::DopplerEnvelope) {
+                measurement.direction = geometry::doppler_direction(&points);
+            }
             measurement.points_phys = points;
             measurement.value = values.first().map(|v| v.quantity);
             DrawingResult {

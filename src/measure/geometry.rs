@@ -259,6 +259,15 @@ pub fn doppler_peak(envelope: &[[f64; 2]]) -> Result<f64, GeometryError> {
     Ok(envelope.iter().map(|p| p[1].abs()).fold(0.0, f64::max))
 }
 
+/// The direction of the peak sample of a spectral trace (the sample whose |v| is largest): the
+/// provenance kept beside the magnitude [`doppler_peak`] returns.
+pub fn doppler_direction(envelope: &[[f64; 2]]) -> Option<super::FlowDirection> {
+    let peak = envelope
+        .iter()
+        .max_by(|a, b| a[1].abs().total_cmp(&b[1].abs()))?;
+    super::FlowDirection::of(peak[1])
+}
+
 /// Velocity–time integral (cm) of a spectral envelope: trapezoid rule on |v| over |Δt|.
 pub fn doppler_vti(envelope: &[[f64; 2]]) -> Result<f64, GeometryError> {
     check(envelope, "Doppler envelope", 2)?;

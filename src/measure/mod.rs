@@ -13,5 +13,7 @@ pub mod geometry;
 pub mod model;
 pub mod unit;
 
-pub use model::{DrawKind, FindingValue, Measurement, MeasurementSet, Quantity, RegionType};
+pub use model::{
+    DrawKind, FindingValue, FlowDirection, Measurement, MeasurementSet, Quantity, RegionType,
+};
 pub use unit::{Dimension, IncompatibleUnits, Unit, UnknownUnit};

@@ -89,6 +89,38 @@ impl RegionType {
     }
 }
 
+/// Direction of a Doppler velocity relative to the transducer (positive velocities flow toward
+/// it). Velocities are stored as magnitudes; the direction is kept as provenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowDirection {
+    /// Toward the transducer (above the spectral baseline).
+    Toward,
+    /// Away from the transducer (below the spectral baseline).
+    Away,
+}
+
+impl FlowDirection {
+    /// The direction of a signed velocity (None for zero or NaN).
+    pub fn of(velocity: f64) -> Option<FlowDirection> {
+        if velocity > 0.0 {
+            Some(FlowDirection::Toward)
+        } else if velocity < 0.0 {
+            Some(FlowDirection::Away)
+        } else {
+            None
+        }
+    }
+
+    /// Text for the reader (`toward the transducer`).
+    pub fn label(self) -> &'static str {
+        match self {
+            FlowDirection::Toward => "toward the transducer",
+            FlowDirection::Away => "away from the transducer",
+        }
+    }
+}
+
 /// One measurement in a reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
@@ -118,6 +150,9 @@ pub struct Measurement {
     /// The file the measurement was made on.
     #[serde(default)]
     pub source_file: Option<String>,
+    /// For Doppler velocities (stored as magnitudes): the signed sample's direction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<FlowDirection>,
 }
 
 impl Measurement {
@@ -133,6 +168,7 @@ impl Measurement {
             region_index: None,
             value: Some(value),
             source_file: None,
+            direction: None,
         }
     }
 }

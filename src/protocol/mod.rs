@@ -3,9 +3,15 @@
 //!
 //! A protocol has inclusion criteria (each a condition with AND/OR groups, see
 //! [`crate::grading::ConditionSpec`]), exclusion findings, optionally a visit schedule and a
-//! randomization note. [`Protocol::evaluate`] gives `eligible` (every inclusion met, no exclusion
-//! met), `not_eligible` (an inclusion not met or an exclusion met) or `incomplete` (otherwise:
-//! something needed is missing), with each criterion, its status and the values it looked at.
+//! randomization note. [`Protocol::evaluate`] is three-valued:
+//!
+//! * `not_eligible`: an exclusion is met, or an inclusion is not met, even while other items are
+//!   still unknown;
+//! * `eligible`: every inclusion is met and every exclusion is known to be absent;
+//! * `incomplete`: otherwise; [`Eligibility::missing`] lists exactly the values and answers that
+//!   would decide it.
+//!
+//! Each criterion comes with its status and the values it looked at.
 
 use std::sync::OnceLock;
 
@@ -76,6 +82,10 @@ pub struct Eligibility {
     pub status: EligibilityStatus,
     /// Every criterion.
     pub criteria: Vec<EligibilityCriterion>,
+    /// When `incomplete`: the ids still unknown in undecided criteria (`mr_grade` for the
+    /// graded MR), in criterion order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 /// One scheduled visit.
@@ -302,11 +312,21 @@ impl Protocol {
         } else {
             EligibilityStatus::Eligible
         };
+        let mut missing: Vec<String> = Vec::new();
+        if status == EligibilityStatus::Incomplete {
+            let undecided = criteria.iter().filter(|c| c.status == Status::NotAvailable);
+            for term in undecided.flat_map(|c| &c.terms) {
+                if term.status == Status::NotAvailable && !missing.contains(&term.id) {
+                    missing.push(term.id.clone());
+                }
+            }
+        }
         Eligibility {
             protocol: self.id.clone(),
             version: self.version.clone(),
             status,
             criteria,
+            missing,
         }
     }
 }

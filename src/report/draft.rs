@@ -183,6 +183,9 @@ pub fn grade_summary_lines(g: &GradeSection) -> Vec<String> {
             "eligibility under protocol {} {}: {:?}",
             e.protocol, e.version, e.status
         ));
+        if !e.missing.is_empty() {
+            lines.push(format!("eligibility missing: {}", e.missing.join(", ")));
+        }
     }
     for w in &r.warnings {
         lines.push(format!("warning: {}", w.message));

@@ -57,7 +57,7 @@ pub fn render_report(report: &ReadingReport) -> Result<String, ReportFileError> 
 
 /// Parses report JSON strictly (unknown or duplicate fields are errors).
 pub fn parse_report(text: &str) -> Result<ReadingReport, String> {
-    serde_json::from_str::<ReadingReport>(text).map_err(|e| e.to_string())
+    crate::json::from_str::<ReadingReport>(text).map_err(|e| e.to_string())
 }
 
 /// Reads and strictly parses a report file.

@@ -50,12 +50,12 @@ pub fn verify_report_bytes(bytes: &[u8]) -> Verification {
         Ok(t) => t,
         Err(e) => return Verification::failed(format!("file is not UTF-8 text: {e}")),
     };
-    let value: Value = match serde_json::from_str(text) {
+    let value: Value = match crate::json::value_from_str(text) {
         Ok(v) => v,
         Err(e) => return Verification::failed(format!("file is not valid JSON: {e}")),
     };
     let mut v = verify_value(&value);
-    match serde_json::from_str::<ReadingReport>(text) {
+    match crate::json::from_value::<ReadingReport>(value.clone()) {
         Ok(r) => {
             check_report_fields(&r, &mut v.problems);
             v.report = Some(r);

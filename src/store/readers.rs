@@ -297,7 +297,7 @@ impl Store {
                 credentials.reader_id
             )));
         };
-        let sealed: EncryptedKey = serde_json::from_str(&sealed_json)
+        let sealed: EncryptedKey = crate::json::from_str(&sealed_json)
             .map_err(|e| SigningError::KeyFormat(format!("stored key of {}: {e}", info.id)))?;
         match signing::unlock(&info.id, &sealed, &credentials.passphrase) {
             Ok(key) => Ok((info, key)),

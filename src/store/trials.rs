@@ -221,7 +221,7 @@ fn old_row(
     id: &str,
 ) -> StoreResult<Option<serde_json::Value>> {
     let text: Option<String> = tx.query_row(sql, [id], |r| r.get(0)).optional()?;
-    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    Ok(text.and_then(|t| crate::json::from_str(&t).ok()))
 }
 
 fn trial_entry(

@@ -146,7 +146,7 @@ pub fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
 fn draft(a: &DraftArgs, db: Option<&Path>) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&a.from)
         .with_context(|| format!("cannot read {}", a.from.display()))?;
-    let input: GradeInput = serde_json::from_str(&text)
+    let input: GradeInput = crate::json::from_str(&text)
         .with_context(|| format!("{}: not a valid grading input", a.from.display()))?;
     let choice = GradingChoice {
         guideline_id: a.guideline.clone(),

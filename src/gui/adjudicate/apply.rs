@@ -71,7 +71,7 @@ impl AdjudicationState {
         let Ok(text) = std::fs::read_to_string(&path) else {
             return;
         };
-        let record: AdjudicationRecord = match serde_json::from_str(&text) {
+        let record: AdjudicationRecord = match crate::adjudication::parse_adjudication(&text) {
             Ok(r) => r,
             Err(e) => {
                 self.model.message = Some(format!(
@@ -402,7 +402,7 @@ fn verify_written(record_path: &Path, report_path: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let record = std::fs::read_to_string(record_path)
         .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str::<AdjudicationRecord>(&t).map_err(|e| e.to_string()));
+        .and_then(|t| crate::adjudication::parse_adjudication(&t).map_err(|e| e.to_string()));
     out.push(match record {
         Ok(r) => {
             let problems = verify_adjudication(&r);

@@ -44,6 +44,8 @@ pub struct Results {
     pub reading: Reading,
     /// The grade report, or why grading failed.
     pub grade: Option<Result<GradeReport, String>>,
+    /// Measurements outside their valid range (by uid, with why): shown red, not graded.
+    pub invalid: std::collections::BTreeMap<String, String>,
 }
 
 /// The desktop app.
@@ -257,10 +259,12 @@ impl App {
                     .map_err(|e| e.to_string()),
             )
         };
+        let invalid = crate::grading::invalid_measurements(&reading.set);
         self.results = Results {
             key: Some(key),
             reading,
             grade,
+            invalid,
         };
     }
 

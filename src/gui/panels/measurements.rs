@@ -63,13 +63,18 @@ pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
     for d in &app.doc.drawings {
         let selected = app.selected.as_deref() == Some(d.uid.as_str());
         let result = app.results.reading.results.get(&d.uid);
+        let invalid = app.results.invalid.get(&d.uid);
         let value = match result {
+            Some(_) if invalid.is_some() => {
+                RichText::new(invalid.map_or("", String::as_str)).color(theme::OVERLAY_ERROR)
+            }
             Some(r) => match &r.error {
                 Some(e) => RichText::new(e).color(theme::OVERLAY_ERROR),
                 None => RichText::new(
                     r.values
                         .iter()
                         .map(|v| format_quantity(v.quantity))
+                        .chain(r.measurement.direction.map(|d| d.label().to_owned()))
                         .collect::<Vec<_>>()
                         .join(" · "),
                 )
@@ -111,7 +116,16 @@ pub fn measurements_ui(ui: &mut Ui, app: &App) -> Vec<Command> {
             {
                 out.push(Command::SelectMeasurement(id.clone()));
             }
-            ui.label(RichText::new(format!("{} {unit}", m.value)).monospace());
+            let text = RichText::new(format!("{} {unit}", m.value)).monospace();
+            match app.results.invalid.get(&format!("manual:{id}")) {
+                Some(why) => {
+                    ui.label(text.color(theme::OVERLAY_ERROR))
+                        .on_hover_text(why.as_str());
+                }
+                None => {
+                    ui.label(text);
+                }
+            }
             if ui.small_button("🗑").on_hover_text("Clear").clicked() {
                 out.push(Command::SetManual {
                     id: id.clone(),
