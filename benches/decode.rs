@@ -3,6 +3,8 @@
 //! and pydicom + pylibjpeg (peers run through `benches/compare.sh`; a peer that is not
 //! installed is skipped with a message).
 //!
+//! In-process times; `benches/decode_table.py` times whole processes against libjpeg-turbo.
+//!
 //! Run: `cargo bench --bench decode` (add `--no-default-features` to skip building the GUI).
 //! Corpus: `ECHOLAB_REAL_DICOM` or `../shared/dicom`. Runs per measurement:
 //! `ECHOLAB_BENCH_RUNS` (default 5); the median is reported.
@@ -128,15 +130,16 @@ fn main() {
             let f = open();
             let _ = std::hint::black_box(f.frame_rgb(0));
         });
+        let decode_all = |f: &DicomFile| {
+            f.for_each_rgb_parallel(0..f.frame_count(), |_, rgb| {
+                std::hint::black_box(rgb);
+            })
+        };
         let all = time_runs(runs, || {
-            let f = open();
-            f.set_cache_capacity(0);
-            let _ = std::hint::black_box(f.decode_all_parallel());
+            let _ = std::hint::black_box(decode_all(&open()));
         });
         let all_1 = time_runs(runs, || {
-            let f = open();
-            f.set_cache_capacity(0);
-            let _ = std::hint::black_box(one_thread.install(|| f.decode_all_parallel()));
+            let _ = std::hint::black_box(one_thread.install(|| decode_all(&open())));
         });
         let dcmtk_first = peer("dcmtk", "first", &path, runs, kind);
         let dcmtk_all = peer("dcmtk", "all", &path, runs, kind);

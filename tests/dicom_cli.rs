@@ -248,3 +248,62 @@ fn bad_files_fail_with_one_line_and_status_2() {
     let out = echolab(&["inspect", missing.to_str().unwrap()]);
     assert_one_line_error(&out, "missing.dcm");
 }
+
+#[test]
+fn decode_prints_one_line_of_frames_pixels_and_time() {
+    let path = file("color3d_jpeg_baseline.dcm");
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["decode", p],
+        vec!["decode", p, "--threads", "1"],
+        vec!["decode", p, "--threads", "2"],
+    ] {
+        let out = echolab(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            text.starts_with("decoded 120 frames, 36864000 pixels in "),
+            "{text}"
+        );
+        let ms: f64 = text
+            .split(" in ")
+            .nth(1)
+            .and_then(|t| t.split(" ms").next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(ms > 0.0, "{text}");
+    }
+    let out = echolab(&["decode", p, "--frames", "10..=19", "--threads", "1"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("decoded 10 frames, 3072000 pixels in "),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("(1 thread)"), "{text}");
+
+    // Every syntax family decodes through the same command.
+    for (name, frames) in [
+        ("US1_J2KI.dcm", 1),
+        ("US-PAL-8-10x-echo.dcm", 10),
+        ("ultrasound-multiframe.dcm", 30),
+        ("JPEGLosslessP14SV1_3s_2f_u_08_08.dcm", 2),
+    ] {
+        let out = echolab(&["decode", file(name).to_str().unwrap()]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with(&format!("decoded {frames} frames, ")),
+            "{name}: {text}"
+        );
+    }
+
+    assert_one_line_error(&echolab(&["decode", p, "--frames", "120"]), "color3d");
+    assert_one_line_error(&echolab(&["decode", "/nonexistent/x.dcm"]), "x.dcm");
+    let out = echolab(&["decode", p, "--threads", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -427,3 +427,46 @@ fn header_only_reading_agrees_with_open() {
         assert_eq!(&info.calibration, file.calibration(), "{name}");
     }
 }
+
+#[test]
+fn parallel_decode_into_reused_buffers_equals_one_frame_at_a_time() {
+    use std::sync::Mutex;
+    // 8-bit JPEG (libjpeg-turbo straight into the buffer), grey JPEG lossless, RLE palette,
+    // native RGB: every display path.
+    for name in [
+        "color3d_jpeg_baseline.dcm",
+        "JPGLosslessP14SV1_1s_1f_8b.dcm",
+        "US-PAL-8-10x-echo.dcm",
+        "ultrasound-multiframe.dcm",
+    ] {
+        let file = open(name);
+        let n = file.frame_count();
+        let seen = Mutex::new(vec![None; n as usize]);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            file.for_each_rgb_parallel(0..n, |i, rgb| {
+                seen.lock().unwrap()[i as usize] = Some(rgb.to_vec());
+            })
+        })
+        .unwrap();
+        let seen = seen.into_inner().unwrap();
+        let mut buffer = Vec::new();
+        for (i, frame) in seen.iter().enumerate() {
+            let one = file.frame_rgb(i as u32).unwrap();
+            assert_eq!(
+                frame.as_deref(),
+                Some(one.rgb.as_slice()),
+                "{name} frame {i}"
+            );
+            file.decode_rgb_into(i as u32, &mut buffer).unwrap();
+            assert_eq!(buffer, one.rgb, "{name} frame {i}");
+        }
+        // A range past the end is clipped, an index past the end is an error.
+        file.for_each_rgb_parallel(n.saturating_sub(1)..n + 5, |i, _| assert!(i < n))
+            .unwrap();
+        assert!(file.decode_rgb_into(n, &mut buffer).is_err());
+    }
+}

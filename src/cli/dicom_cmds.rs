@@ -57,11 +57,11 @@ pub struct ExportFramesArgs {
 }
 
 /// Opens a file, turning errors into one line that names the file.
-fn open(path: &Path) -> anyhow::Result<DicomFile> {
+pub(crate) fn open(path: &Path) -> anyhow::Result<DicomFile> {
     DicomFile::open(path).map_err(|e| file_error(&e, path))
 }
 
-fn file_error(err: &dyn std::fmt::Display, path: &Path) -> anyhow::Error {
+pub(crate) fn file_error(err: &dyn std::fmt::Display, path: &Path) -> anyhow::Error {
     let text = err.to_string().replace(['\n', '\r'], " ");
     anyhow!("{text} (file {})", path.display())
 }
@@ -343,7 +343,7 @@ pub fn probe(a: &ProbeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Parses `A..B`, `A..=B`, `A..`, `..B`, `N` into a half-open range within `count`.
-fn parse_frames(text: Option<&str>, count: u32) -> anyhow::Result<std::ops::Range<u32>> {
+pub(crate) fn parse_frames(text: Option<&str>, count: u32) -> anyhow::Result<std::ops::Range<u32>> {
     let Some(text) = text else {
         return Ok(0..count);
     };

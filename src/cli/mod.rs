@@ -2,6 +2,7 @@
 //!
 //! Errors print one line (`error: …`) naming what is wrong and the file, and exit with status 2.
 
+mod decode_cmd;
 mod dicom_cmds;
 mod export_cmds;
 mod grade_cmd;
@@ -36,6 +37,8 @@ pub enum Command {
     Inspect(dicom_cmds::InspectArgs),
     /// Decode every frame and print its SHA-256 and mean.
     Frames(dicom_cmds::FramesArgs),
+    /// Decode frames to display RGB and print frames, pixels and elapsed time (no output files).
+    Decode(decode_cmd::DecodeArgs),
     /// Map one image pixel to its US region and physical values.
     Probe(dicom_cmds::ProbeArgs),
     /// Write frames as PNG files.
@@ -71,6 +74,7 @@ pub fn main_entry() -> ExitCode {
         None => run_gui(cli.paths, cli.db),
         Some(Command::Inspect(a)) => dicom_cmds::inspect(&a),
         Some(Command::Frames(a)) => dicom_cmds::frames(&a),
+        Some(Command::Decode(a)) => decode_cmd::run(&a),
         Some(Command::Probe(a)) => dicom_cmds::probe(&a),
         Some(Command::ExportFrames(a)) => dicom_cmds::export_frames(&a),
         Some(Command::Sample(a)) => sample_cmd::run(&a),

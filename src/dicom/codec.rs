@@ -3,10 +3,10 @@
 //! * native (implicit/explicit LE, explicit BE, deflated data sets): slicing, planar
 //!   configuration 1 interleaved, uncompressed YBR_FULL_422 chroma replicated;
 //! * RLE Lossless: our own decoder ([`super::rle`]);
-//! * JPEG baseline/extended: jpeg-decoder (libjpeg-style up-sampling and YCbCr→RGB;
-//!   zune-jpeg was faster but off by up to 0.53 on a 16×16 block of the reference);
-//! * everything else (JPEG lossless, JPEG-LS, JPEG 2000, JPEG XL, deflated frames,
-//!   12-bit JPEG): the dicom-rs transfer syntax registry adapter, one frame at a time.
+//! * 8-bit JPEG baseline/extended and lossless: libjpeg-turbo ([`super::turbo`]), colour
+//!   converted to RGB by the codec;
+//! * everything else (12- and 16-bit JPEG, JPEG-LS, JPEG 2000, JPEG XL): the dicom-rs
+//!   transfer syntax registry adapter, one frame at a time.
 
 use std::borrow::Cow;
 
@@ -17,6 +17,7 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use super::color::{RawFrame, Samples, expand_ybr422, interleave_planes};
 use super::header::{Header, Photometric};
+use super::turbo::Output;
 
 /// Families of transfer syntaxes, by how their frames are decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +115,10 @@ fn decode_frame_inner(
                 photometric: header.photometric.clone(),
             })
         }
-        Syntax::JpegLossy => jpeg_lossy(header, &encoded),
-        _ => registry(header, &encoded),
+        _ => match turbo_output(header, syntax) {
+            Some(output) => jpeg_turbo(header, output, &encoded),
+            None => registry(header, &encoded),
+        },
     }
 }
 
@@ -171,48 +174,71 @@ fn samples_from_le(bytes: Vec<u8>, bytes_per_sample: usize) -> Samples {
     }
 }
 
-/// Lossy JPEG (baseline, extended) through jpeg-decoder, whose YCbCr→RGB conversion and
-/// chroma up-sampling follow libjpeg; the output is RGB (or grey).
-fn jpeg_lossy(header: &Header, encoded: &[u8]) -> Result<RawFrame, String> {
-    use jpeg_decoder::{Decoder, PixelFormat};
-
-    let spp = usize::from(header.samples_per_pixel);
-    let mut decoder = Decoder::new(encoded);
-    decoder.set_max_decoding_buffer_size(
-        usize::try_from(super::pixels::MAX_FRAME_BYTES).unwrap_or(usize::MAX),
-    );
-    decoder
-        .read_info()
-        .map_err(|e| format!("JPEG header: {e}"))?;
-    let info = decoder.info().ok_or("JPEG header has no frame")?;
-    if info.width != header.columns || info.height != header.rows {
-        return Err(format!(
-            "JPEG is {}x{}, the header says {}x{}",
-            info.width, info.height, header.columns, header.rows
-        ));
+/// Whether libjpeg-turbo decodes this file's frames: 8-bit JPEG (lossy, or lossless with one
+/// or three components), unsigned, one or three samples per pixel.
+pub(crate) fn turbo_output(header: &Header, syntax: Syntax) -> Option<Output> {
+    let eight_bit =
+        header.bits_allocated == 8 && header.bits_stored <= 8 && header.pixel_representation == 0;
+    if !matches!(syntax, Syntax::JpegLossy | Syntax::JpegLossless) || !eight_bit {
+        return None;
     }
-    let pixels = decoder.decode().map_err(|e| format!("JPEG: {e}"))?;
-    let (samples, photometric) = match (info.pixel_format, spp) {
-        (PixelFormat::L8, 1) => (Samples::U8(pixels), header.photometric.clone()),
-        (PixelFormat::L16, 1) => (
-            Samples::U16(
-                pixels
-                    .chunks_exact(2)
-                    .map(|p| u16::from_ne_bytes([p[0], p[1]]))
-                    .collect(),
-            ),
-            header.photometric.clone(),
-        ),
-        (PixelFormat::RGB24, 3) => (Samples::U8(pixels), Photometric::Rgb),
-        (format, _) => {
-            return Err(format!(
-                "JPEG pixel format {format:?} with {spp} samples per pixel"
-            ));
-        }
+    match (header.samples_per_pixel, &header.photometric) {
+        (1, Photometric::Monochrome1 | Photometric::Monochrome2) => Some(Output::Gray),
+        (3, _) => Some(Output::Rgb),
+        _ => None,
+    }
+}
+
+/// An 8-bit JPEG frame (see [`turbo_output`]) decoded to display RGB straight into `out`
+/// (`columns × rows × 3` bytes; grey replicated; YBR components the codec left as stored
+/// converted here). A codec panic becomes an error.
+pub(crate) fn decode_jpeg_rgb_into(
+    header: &Header,
+    encoded: &[u8],
+    out: &mut [u8],
+) -> Result<(), String> {
+    let (width, height) = (usize::from(header.columns), usize::from(header.rows));
+    let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        super::turbo::decode_into(encoded, width, height, Output::Rgb, out)
+    }))
+    .unwrap_or_else(|_| Err("the codec failed on corrupt data".to_owned()))?;
+    if !converted && header.samples_per_pixel == 3 && stored_ybr(&header.photometric) {
+        super::color::ybr_full_to_rgb(out);
+    }
+    Ok(())
+}
+
+/// YBR_FULL or YBR_FULL_422: components the codec did not convert are YCbCr.
+fn stored_ybr(photometric: &Photometric) -> bool {
+    matches!(photometric, Photometric::YbrFull | Photometric::YbrFull422)
+}
+
+/// Whether [`decode_jpeg_rgb_into`] serves this file: 8-bit JPEG, except grey lossless streams
+/// (libjpeg-turbo does no colour conversion, grey to RGB included, in lossless mode).
+pub(crate) fn direct_rgb(header: &Header, syntax: Syntax) -> bool {
+    match turbo_output(header, syntax) {
+        Some(Output::Rgb) => true,
+        Some(Output::Gray) => syntax == Syntax::JpegLossy,
+        None => false,
+    }
+}
+
+/// An 8-bit JPEG frame through libjpeg-turbo: grey as stored, colour as RGB (converted by the
+/// codec, or as stored with the file's photometric interpretation when the codec did not).
+fn jpeg_turbo(header: &Header, output: Output, encoded: &[u8]) -> Result<RawFrame, String> {
+    let (width, height) = (usize::from(header.columns), usize::from(header.rows));
+    let mut pixels = vec![0u8; width * height * output.bytes()];
+    let converted = super::turbo::decode_into(encoded, width, height, output, &mut pixels)?;
+    let photometric = match output {
+        Output::Gray => header.photometric.clone(),
+        Output::Rgb if converted => Photometric::Rgb,
+        // Chroma is upsampled by the codec: 4:2:2 comes out at full resolution.
+        Output::Rgb if stored_ybr(&header.photometric) => Photometric::YbrFull,
+        Output::Rgb => header.photometric.clone(),
     };
     Ok(RawFrame {
-        samples,
-        samples_per_pixel: spp,
+        samples: Samples::U8(pixels),
+        samples_per_pixel: output.bytes(),
         photometric,
     })
 }

@@ -89,18 +89,25 @@ pub(crate) fn reference_samples(
     }
 }
 
-/// Display RGB8 from reference samples: grey replicated (MONOCHROME1 inverted).
-pub(crate) fn display_rgb(channels: u8, samples: Vec<u8>, photometric: &Photometric) -> Vec<u8> {
+/// Display RGB8 from reference samples into `out` (resized, allocation reused): colour as is,
+/// grey replicated (MONOCHROME1 inverted).
+pub(crate) fn display_rgb_into(
+    channels: u8,
+    samples: &[u8],
+    photometric: &Photometric,
+    out: &mut Vec<u8>,
+) {
+    out.clear();
     if channels == 3 {
-        return samples;
+        out.extend_from_slice(samples);
+        return;
     }
     let invert = *photometric == Photometric::Monochrome1;
-    let mut rgb = Vec::with_capacity(samples.len() * 3);
-    for v in samples {
+    out.reserve(samples.len() * 3);
+    for &v in samples {
         let g = if invert { 255 - v } else { v };
-        rgb.extend_from_slice(&[g, g, g]);
+        out.extend_from_slice(&[g, g, g]);
     }
-    rgb
 }
 
 /// Stored value of a 16-bit word: masked to `bits_stored`, sign-extended when signed.
@@ -264,7 +271,10 @@ mod tests {
             monochrome_to_u8(Samples::U16(vec![0, 0x0FFF, 0x0800]), format),
             vec![0, 255, 128]
         );
-        let display = display_rgb(1, vec![0, 200], &Photometric::Monochrome1);
+        let mut display = vec![7; 100];
+        display_rgb_into(1, &[0, 200], &Photometric::Monochrome1, &mut display);
         assert_eq!(display, vec![255, 255, 255, 55, 55, 55]);
+        display_rgb_into(3, &[1, 2, 3], &Photometric::Rgb, &mut display);
+        assert_eq!(display, vec![1, 2, 3]);
     }
 }

@@ -224,19 +224,75 @@ impl DicomFile {
         }
     }
 
-    /// Display frame `index` (RGB8), from the cache or decoded now.
+    /// Display frame `index` (RGB8), from the cache or decoded now (by
+    /// [`decode_rgb_into`](Self::decode_rgb_into), the one display decode path).
     pub fn frame_rgb(&self, index: u32) -> Result<Arc<RgbFrame>> {
         if let Some(frame) = self.cache.get(index) {
             return Ok(frame);
         }
-        let samples = self.frame_samples(index)?;
+        let mut rgb = Vec::new();
+        self.decode_rgb_into(index, &mut rgb)?;
         let frame = Arc::new(RgbFrame {
-            width: samples.width,
-            height: samples.height,
-            rgb: color::display_rgb(samples.channels, samples.data, &self.header.photometric),
+            width: u32::from(self.header.columns),
+            height: u32::from(self.header.rows),
+            rgb,
         });
         self.cache.insert(index, Arc::clone(&frame));
         Ok(frame)
+    }
+
+    /// Decodes display frame `index` (RGB8, `columns × rows × 3` bytes) into `out`, reusing its
+    /// allocation: a caller that decodes many frames into one buffer allocates once. Not
+    /// cached and lock-free, so any number of threads may call it at once. 8-bit JPEG frames
+    /// are decoded by libjpeg-turbo straight into `out`; other syntaxes go through the
+    /// reference samples.
+    pub fn decode_rgb_into(&self, index: u32, out: &mut Vec<u8>) -> Result<()> {
+        let count = self.frame_count();
+        if index >= count {
+            return Err(DicomError::FrameOutOfRange { index, count });
+        }
+        let decode_error = |reason: String| DicomError::Decode {
+            frame: index,
+            reason,
+        };
+        let pixels = self.header.pixels_per_frame();
+        if codec::direct_rgb(&self.header, self.syntax) {
+            let encoded = self.pixels.frame(index, count)?;
+            out.resize(pixels * 3, 0);
+            codec::decode_jpeg_rgb_into(&self.header, &encoded, out).map_err(decode_error)?;
+            if self.header.photometric == Photometric::Monochrome1 {
+                out.iter_mut().for_each(|v| *v = 255 - *v);
+            }
+            return Ok(());
+        }
+        let samples = self.frame_samples(index)?;
+        color::display_rgb_into(
+            samples.channels,
+            &samples.data,
+            &self.header.photometric,
+            out,
+        );
+        Ok(())
+    }
+
+    /// Decodes frames `range` to display RGB on the current rayon pool (install a pool to
+    /// choose the thread count) and hands each to `visit(index, rgb)` on the worker that
+    /// decoded it. Frames run in parallel; each worker decodes into its own buffer, allocated
+    /// once and reused; nothing is cached and no lock is taken. Stops at the first error.
+    pub fn for_each_rgb_parallel<F>(&self, range: std::ops::Range<u32>, visit: F) -> Result<()>
+    where
+        F: Fn(u32, &[u8]) + Sync,
+    {
+        let range = range.start.min(self.frame_count())..range.end.min(self.frame_count());
+        let per_job = (range.len() / (4 * rayon::current_num_threads()).max(1)).max(1);
+        range
+            .into_par_iter()
+            .with_min_len(per_job)
+            .try_for_each_init(Vec::new, |buffer, index| {
+                self.decode_rgb_into(index, buffer)?;
+                visit(index, buffer);
+                Ok(())
+            })
     }
 
     /// Frame `index` as reference samples (what `echolab frames` hashes). Not cached.

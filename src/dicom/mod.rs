@@ -40,8 +40,9 @@
 //! * Errors opening/decoding are [`DicomError`]; nothing here panics on bad input.
 //!
 //! Decoding, one frame at a time: native data (LE, BE, deflated) and RLE by our own code,
-//! lossy JPEG by jpeg-decoder, JPEG lossless / JPEG-LS / JPEG 2000 / JPEG XL through the
-//! dicom-rs registry adapters. Colour conversion (YBR_FULL with pydicom's float math,
+//! 8-bit JPEG (baseline, extended, lossless) by libjpeg-turbo 3 (built from vendored source,
+//! SIMD), 12/16-bit JPEG, JPEG-LS, JPEG 2000 and JPEG XL through the dicom-rs registry
+//! adapters. Colour conversion (YBR_FULL with pydicom's float math,
 //! planar configuration, YBR_FULL_422 replication, palettes) is ours: lossless files match
 //! pydicom bit for bit.
 
@@ -62,6 +63,7 @@ mod quiet;
 mod regions;
 mod rle;
 mod timing;
+mod turbo;
 pub mod uid;
 mod units;
 

@@ -7,8 +7,10 @@
 //! * `dicom-load` ([`Loader`]): expands folders, opens each file (header only, lazily), makes a
 //!   thumbnail, and reports progress; a broken file is reported and the others go on.
 //! * `frame-decode` ([`Decoder`]): decodes the frames of the file being shown, starting at the
-//!   playhead and going forward (wrapping), skipping frames already delivered. A new target
-//!   (another file, or a seek far from the playhead) restarts the order at once.
+//!   playhead and going forward (wrapping) up to `ahead` frames, skipping frames already
+//!   delivered. A new target (another file, a seek, or the playhead moving on) restarts the
+//!   order at once; frames the GUI evicted from its bounded texture set
+//!   ([`crate::gui::frame_textures`]) are decoded again when they come into the window.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -85,11 +87,14 @@ pub struct DecodeTarget {
     pub source: Arc<dyn FrameSource>,
     /// Where playback is; decoding starts here.
     pub playhead: usize,
+    /// Frames to decode from the playhead on (`usize::MAX`: the whole loop).
+    pub ahead: usize,
 }
 
 enum DecodeRequest {
     Target(DecodeTarget),
     Forget(FileId),
+    Evicted(FileId, Vec<usize>),
 }
 
 /// One decoded frame.
@@ -136,6 +141,15 @@ impl Decoder {
     /// The GUI dropped this file's frames: deliver them again if asked.
     pub fn forget(&self, file: FileId) {
         self.requests.send(DecodeRequest::Forget(file)).ok();
+    }
+
+    /// The GUI dropped these frames of `file`: decode them again when they are in the window.
+    pub fn evicted(&self, file: FileId, frames: Vec<usize>) {
+        if !frames.is_empty() {
+            self.requests
+                .send(DecodeRequest::Evicted(file, frames))
+                .ok();
+        }
     }
 
     /// Decoded frames waiting (non-blocking).
@@ -185,12 +199,20 @@ fn decode_loop(
                     file: t.file,
                     source: t.source,
                     next: t.playhead.min(count.saturating_sub(1)),
-                    remaining: count,
+                    remaining: count.min(t.ahead),
                 });
                 continue;
             }
             Some(DecodeRequest::Forget(file)) => {
                 delivered.remove(&file);
+                continue;
+            }
+            Some(DecodeRequest::Evicted(file, frames)) => {
+                if let Some(done) = delivered.get_mut(&file) {
+                    for frame in frames {
+                        done.remove(&frame);
+                    }
+                }
                 continue;
             }
             None => {}
@@ -443,6 +465,7 @@ mod tests {
                 fail_frame: Some(4),
             }),
             playhead: 3,
+            ahead: usize::MAX,
         });
         let mut order = Vec::new();
         let mut errors = 0;
@@ -465,6 +488,7 @@ mod tests {
                 fail_frame: None,
             }),
             playhead: 0,
+            ahead: usize::MAX,
         });
         assert!(decoder.recv_timeout(Duration::from_millis(200)).is_none());
         // After forget, frames come again.
@@ -476,6 +500,7 @@ mod tests {
                 fail_frame: None,
             }),
             playhead: 0,
+            ahead: usize::MAX,
         });
         assert_eq!(
             decoder
@@ -484,6 +509,35 @@ mod tests {
                 .frame,
             0
         );
+    }
+
+    #[test]
+    fn decoder_stays_within_the_window_and_decodes_evicted_frames_again() {
+        let decoder = Decoder::spawn(|| {}).expect("test value");
+        let source: Arc<dyn FrameSource> = Arc::new(Fake {
+            frames: 10,
+            fail_frame: None,
+        });
+        let target = |playhead| DecodeTarget {
+            file: FileId(2),
+            source: Arc::clone(&source),
+            playhead,
+            ahead: 3,
+        };
+        let next = || {
+            decoder
+                .recv_timeout(Duration::from_secs(5))
+                .expect("test value")
+                .frame
+        };
+        decoder.set_target(target(8));
+        assert_eq!([next(), next(), next()], [8, 9, 0]);
+        assert!(decoder.recv_timeout(Duration::from_millis(200)).is_none());
+        decoder.evicted(FileId(2), vec![9]);
+        decoder.set_target(target(9));
+        // 9 was evicted and comes again, 0 is still held, 1 enters the window.
+        assert_eq!([next(), next()], [9, 1]);
+        assert!(decoder.recv_timeout(Duration::from_millis(200)).is_none());
     }
 
     #[test]

@@ -157,10 +157,21 @@ impl FrameSource for DicomImage {
         self.info.frame_count
     }
 
+    /// Decodes through [`DicomFile::decode_rgb_into`] into a buffer of the calling thread
+    /// (allocated once per decode thread), not through the file's RGB cache: the GUI keeps
+    /// frames as textures in its own bounded LRU, so a second copy would only cost memory.
     fn decode_image(&self, index: usize) -> Result<ColorImage, String> {
+        thread_local! {
+            static RGB: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         let index = u32::try_from(index).map_err(|_| format!("frame {index} out of range"))?;
-        let frame = self.file.frame_rgb(index).map_err(|e| format!("{e:#}"))?;
-        color_image([frame.width as usize, frame.height as usize], &frame.rgb)
+        RGB.with(|cell| {
+            let mut rgb = cell.borrow_mut();
+            self.file
+                .decode_rgb_into(index, &mut rgb)
+                .map_err(|e| format!("{e:#}"))?;
+            color_image(self.info.size, &rgb)
+        })
     }
 }
 

@@ -7,6 +7,7 @@
 //! * [`compare`]: baseline vs follow-up window and longitudinal plots (issue 6 §2);
 //! * [`panels`]: study list, guided protocol, measurement list, results, help;
 //! * [`background`]: named loading and decode-ahead threads on bounded channels;
+//! * [`frame_textures`]: the bounded LRU of frame textures of a loop;
 //! * [`library`], [`document`], [`calibrate`]: opened files, the editable reading, and the
 //!   bridge from drawings to calibrated measurements;
 //! * [`dicom_file`]: [`library::ImageFile`] over the DICOM module;
@@ -21,6 +22,7 @@ pub mod compare;
 pub mod dicom_file;
 pub mod document;
 pub mod export;
+pub mod frame_textures;
 pub mod library;
 pub mod panels;
 pub mod records;

@@ -158,7 +158,26 @@ pub fn build_file(spec: &ObjectSpec) -> Result<Vec<u8>, SampleError> {
         .size()
         .ok_or_else(|| err("no frames".to_owned()))?;
     let (fragments, raw_len) = encode_frames(spec, width, height)?;
-    let obj = build_dataset(spec, width, height, &fragments, raw_len).map_err(err)?;
+    let samples = spec.frames.samples();
+    build_file_from_fragments(spec, [width, height, samples], fragments, raw_len)
+}
+
+/// Serialises `spec` around frames that are already encoded (`fragments`, one per frame, in
+/// `spec.encoding`) of `size = [columns, rows, samples per pixel]`; `raw_len` is their
+/// uncompressed size in bytes (for the compression ratio). Of `spec.frames` only the kind
+/// (grey or colour) is read; it may hold no images.
+pub fn build_file_from_fragments(
+    spec: &ObjectSpec,
+    size: [usize; 3],
+    fragments: Vec<Vec<u8>>,
+    raw_len: usize,
+) -> Result<Vec<u8>, SampleError> {
+    let err = |reason: String| SampleError::Dicom {
+        file: spec.file_name.clone(),
+        reason,
+    };
+    let [width, height, samples] = size;
+    let obj = build_dataset(spec, [width, height, samples], fragments, raw_len).map_err(err)?;
     let file = obj
         .with_meta(
             FileMetaTableBuilder::new()
@@ -262,14 +281,13 @@ fn region_item(r: &UsRegion) -> InMemDicomObject {
 
 fn build_dataset(
     spec: &ObjectSpec,
-    width: usize,
-    height: usize,
-    fragments: &[Vec<u8>],
+    [width, height, samples]: [usize; 3],
+    fragments: Vec<Vec<u8>>,
     raw_len: usize,
 ) -> Result<InMemDicomObject, String> {
     let rows = u16::try_from(height).map_err(|_| "too many rows".to_owned())?;
     let cols = u16::try_from(width).map_err(|_| "too many columns".to_owned())?;
-    let samples = spec.frames.samples() as u16;
+    let samples = u16::try_from(samples).map_err(|_| "too many samples".to_owned())?;
     let sop_instance = sop_instance_uid(spec);
     let image_type: Vec<String> = ["ORIGINAL", "PRIMARY", "CARDIOLOGY"]
         .iter()
@@ -376,14 +394,14 @@ fn build_dataset(
     ));
     let mut offsets = Vec::with_capacity(fragments.len());
     let mut at = 0u32;
-    for f in fragments {
+    for f in &fragments {
         offsets.push(at);
         at += 8 + u32::try_from(f.len()).map_err(|_| "fragment larger than 4 GiB".to_owned())?;
     }
     obj.put(DataElement::new(
         tags::PIXEL_DATA,
         VR::OB,
-        PixelFragmentSequence::new(offsets, fragments.to_vec()),
+        PixelFragmentSequence::new(offsets, fragments),
     ));
     Ok(obj)
 }

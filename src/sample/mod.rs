@@ -10,6 +10,7 @@ pub mod echo;
 pub mod error;
 pub mod font;
 pub mod jpeg;
+pub mod long_cine;
 pub mod lv;
 pub mod measurements;
 pub mod output;
@@ -26,5 +27,5 @@ pub mod truth;
 pub mod uids;
 
 pub use error::SampleError;
-pub use output::write_study;
+pub use output::{write_long_cine, write_study};
 pub use study::{SampleFile, build_study};

@@ -36,3 +36,14 @@ pub fn write_study(dir: &Path) -> Result<Vec<(PathBuf, usize)>, SampleError> {
     }
     Ok(written)
 }
+
+/// Writes the long cine of `frames` frames ([`super::long_cine`]) into `dir` (created if
+/// missing). Returns its path and size in bytes.
+pub fn write_long_cine(dir: &Path, frames: usize) -> Result<(PathBuf, usize), SampleError> {
+    fs::create_dir_all(dir).map_err(|source| SampleError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let file = super::long_cine::build(frames)?;
+    Ok((write_atomic(dir, &file)?, file.bytes.len()))
+}

@@ -209,6 +209,7 @@ impl App {
 
     fn after_seek(&mut self) {
         self.tool.pending = Default::default();
+        self.frames.touch(self.cine.frame);
         self.retarget_decoder();
     }
 

@@ -8,33 +8,44 @@ use egui::{TextureHandle, TextureOptions};
 use super::App;
 use crate::gui::background::{DecodeTarget, LoadEvent};
 use crate::gui::document::FileId;
+use crate::gui::frame_textures::{FrameTextures, VIEWER_TEXTURE_BYTES};
 use crate::gui::library::{FileEntry, FileState};
 
-/// Decoded frames (as textures) of the current file.
-#[derive(Default)]
+/// Decoded frames (as textures, a bounded LRU) of the current file.
 pub struct Frames {
     /// The file these frames belong to.
     file: Option<FileId>,
-    textures: BTreeMap<usize, TextureHandle>,
+    textures: FrameTextures<TextureHandle>,
     errors: BTreeMap<usize, String>,
     /// Total decode time and count, for the instrumented run.
     pub decode_time: Duration,
 }
 
+impl Default for Frames {
+    fn default() -> Self {
+        Self {
+            file: None,
+            textures: FrameTextures::new(VIEWER_TEXTURE_BYTES),
+            errors: BTreeMap::new(),
+            decode_time: Duration::ZERO,
+        }
+    }
+}
+
 impl Frames {
     /// Whether frame `i` can be shown (decoded, or failed: nothing to wait for).
     pub fn is_ready(&self, i: usize) -> bool {
-        self.textures.contains_key(&i) || self.errors.contains_key(&i)
+        self.textures.contains(i) || self.errors.contains_key(&i)
     }
 
-    /// Frames decoded so far.
+    /// Frames held as textures now (at most the LRU's capacity).
     pub fn decoded_count(&self) -> usize {
         self.textures.len()
     }
 
     /// The texture of frame `i`.
     pub fn texture(&self, i: usize) -> Option<&TextureHandle> {
-        self.textures.get(&i)
+        self.textures.get(i)
     }
 
     /// The decode error of frame `i`.
@@ -42,9 +53,14 @@ impl Frames {
         self.errors.get(&i).map(String::as_str)
     }
 
+    /// Marks frame `i` (the one on screen) as just used in the texture LRU.
+    pub fn touch(&mut self, i: usize) {
+        self.textures.touch(i);
+    }
+
     /// Which frames are decoded (for the scrubber).
     pub fn decoded(&self) -> impl Iterator<Item = usize> + '_ {
-        self.textures.keys().copied()
+        self.textures.frames()
     }
 }
 
@@ -112,12 +128,18 @@ impl App {
             self.frames.decode_time += decoded.decode_time;
             match decoded.image {
                 Ok(image) => {
+                    let size = image.size;
                     let texture = ctx.load_texture(
                         format!("frame-{}-{}", decoded.file.0, decoded.frame),
                         image,
                         TextureOptions::LINEAR,
                     );
-                    self.frames.textures.insert(decoded.frame, texture);
+                    let evicted = self.frames.textures.insert(decoded.frame, size, texture);
+                    if let Some(decoder) = &self.decoder {
+                        decoder.evicted(decoded.file, evicted);
+                    }
+                    // The frame on screen stays the most recently used.
+                    self.frames.touch(self.cine.frame);
                 }
                 Err(error) => {
                     self.frames.errors.insert(decoded.frame, error);
@@ -142,6 +164,9 @@ impl App {
             file: Some(id),
             ..Frames::default()
         };
+        if let Some(file) = self.library.file(id) {
+            self.frames.textures.set_frame_size(file.info().size);
+        }
         self.cine.seek(0, usize::MAX);
         self.cine.set_playing(false);
         self.tool.pending = Default::default();
@@ -165,6 +190,7 @@ impl App {
             file: id,
             source: file.clone(),
             playhead: self.cine.frame,
+            ahead: self.frames.textures.decode_ahead(),
         });
     }
 }

@@ -230,6 +230,7 @@ impl App {
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(wait.clamp(0.001, 1.0)));
         }
         if self.cine.frame != before {
+            self.frames.touch(self.cine.frame);
             self.retarget_decoder();
         }
     }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use egui::{Color32, Rect, TextureHandle, TextureOptions, Ui, vec2};
 
+use crate::gui::frame_textures::{FrameTextures, PANE_TEXTURE_BYTES};
+
 use super::{ImageChoice, Side};
 use crate::compare::{CardiacCycles, LoopTiming, align_frame, ed_frames_in_report};
 use crate::gui::app::ui::compact_label;
@@ -38,7 +40,7 @@ pub struct Pane {
     pub drawings: Vec<Drawing>,
     /// Label of each drawing (by uid).
     pub labels: BTreeMap<String, OverlayLabel>,
-    textures: BTreeMap<usize, TextureHandle>,
+    textures: FrameTextures<TextureHandle>,
     frame_errors: BTreeMap<usize, String>,
     decoder: Option<Decoder>,
 }
@@ -68,6 +70,10 @@ impl Pane {
             None => Err("no file".to_owned()),
         };
         let (drawings, labels) = drawings_of(report, &choice.sop_instance_uid, side);
+        let mut textures = FrameTextures::new(PANE_TEXTURE_BYTES);
+        if let Ok(f) = &file {
+            textures.set_frame_size(f.info().size);
+        }
         let decoder = file.as_ref().ok().and_then(|f| {
             let repaint = ctx.clone();
             let decoder = Decoder::spawn(move || repaint.request_repaint()).ok()?;
@@ -75,6 +81,7 @@ impl Pane {
                 file: file_id(side),
                 source: f.clone(),
                 playhead: 0,
+                ahead: textures.decode_ahead(),
             });
             Some(decoder)
         });
@@ -86,7 +93,7 @@ impl Pane {
             frame: 0,
             drawings,
             labels,
-            textures: BTreeMap::new(),
+            textures,
             frame_errors: BTreeMap::new(),
             decoder,
         }
@@ -99,7 +106,24 @@ impl Pane {
 
     /// Whether frame `i` is decoded.
     pub fn is_ready(&self, i: usize) -> bool {
-        self.textures.contains_key(&i) || self.frame_errors.contains_key(&i)
+        self.textures.contains(i) || self.frame_errors.contains_key(&i)
+    }
+
+    /// Shows frame `frame`: marks it used and moves the decode-ahead window there.
+    fn show(&mut self, frame: usize) {
+        if frame == self.frame {
+            return;
+        }
+        self.frame = frame;
+        self.textures.touch(frame);
+        if let (Ok(f), Some(decoder)) = (&self.file, &self.decoder) {
+            decoder.set_target(DecodeTarget {
+                file: file_id(self.side),
+                source: f.clone(),
+                playhead: frame,
+                ahead: self.textures.decode_ahead(),
+            });
+        }
     }
 
     /// Time of the frame shown, in ms.
@@ -144,8 +168,10 @@ impl Pane {
             match d.image {
                 Ok(image) => {
                     let name = format!("compare-{:?}-{}", self.side, d.frame);
+                    let size = image.size;
                     let t = ctx.load_texture(name, image, TextureOptions::LINEAR);
-                    self.textures.insert(d.frame, t);
+                    decoder.evicted(d.file, self.textures.insert(d.frame, size, t));
+                    self.textures.touch(self.frame);
                 }
                 Err(e) => {
                     self.frame_errors.insert(d.frame, e);
@@ -161,7 +187,7 @@ impl Pane {
         let message = match &self.file {
             Err(e) => Some(e.clone()),
             Ok(_) => match (
-                self.textures.get(&self.frame),
+                self.textures.get(self.frame),
                 self.frame_errors.get(&self.frame),
             ) {
                 (_, Some(e)) => Some(format!("frame {} could not be decoded: {e}", self.frame)),
@@ -169,7 +195,7 @@ impl Pane {
                 (Some(_), None) => None,
             },
         };
-        if let (Ok(file), Some(texture)) = (&self.file, self.textures.get(&self.frame)) {
+        if let (Ok(file), Some(texture)) = (&self.file, self.textures.get(self.frame)) {
             let [w, h] = file.info().size;
             let size = vec2(w as f32, h as f32);
             let t = View::default().screen_from_image(rect, size);
@@ -278,13 +304,13 @@ impl CinePair {
         let other = 1 - lead;
         let n = self.panes[lead].frame_count();
         self.cine.frame = self.cine.frame.min(n.saturating_sub(1));
-        self.panes[lead].frame = self.cine.frame;
+        self.panes[lead].show(self.cine.frame);
         let frame = match (&self.panes[lead].cycles, &self.panes[other].cycles) {
             (Ok(a), Ok(b)) => align_frame(a, self.cine.frame, b),
             _ => 0,
         };
         let m = self.panes[other].frame_count();
-        self.panes[other].frame = frame.min(m.saturating_sub(1));
+        self.panes[other].show(frame.min(m.saturating_sub(1)));
     }
 
     /// Per-frame logic: decoded frames in, clock ticked, panes synchronised.
