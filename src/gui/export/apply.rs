@@ -176,6 +176,9 @@ impl App {
             deidentify_trial_id,
             image_dirs: self.image_search_dirs(Vec::new()),
             cancel: None,
+            // Masks remembered from `echolab export --mask`; an unreadable book leaves the
+            // region rule, which refuses rather than exports text.
+            masks: crate::export::MaskBook::remembered().unwrap_or_default(),
         };
         let repaint = ctx.clone();
         let job = ExportJob::spawn(
