@@ -227,7 +227,7 @@ fn files_whose_regions_cover_the_banner_are_refused_unless_masked() {
     echolab::sample::write_study(&plain).unwrap();
     let file = plain.join("plax.dcm");
     let err = export_dicom_images(
-        &[file.clone()],
+        std::slice::from_ref(&file),
         "TRIAL-9",
         &MaskBook::default(),
         &dir.path().join("out"),
@@ -444,7 +444,7 @@ fn every_real_file_with_regions_round_trips() {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let out = dir.path().join(&name);
         let written = match export_dicom_images(
-            &[f.clone()],
+            std::slice::from_ref(&f),
             "TRIAL-9",
             &MaskBook::default(),
             &out,
