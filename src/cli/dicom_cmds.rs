@@ -54,6 +54,13 @@ pub struct ExportFramesArgs {
     /// Frames to write: `A..B` (B excluded), `A..=B`, `A..`, `..B` or `N` (0-based).
     #[arg(long)]
     pub frames: Option<String>,
+    /// Clean the pixels: black out everything outside the US data regions (or the device's
+    /// explicit mask); files the rule refuses are not written.
+    #[arg(long)]
+    pub deidentify: bool,
+    /// With --deidentify: explicit masks per device model (TOML), remembered for later runs.
+    #[arg(long, value_name = "FILE", requires = "deidentify")]
+    pub mask: Option<PathBuf>,
 }
 
 /// Opens a file, turning errors into one line that names the file.
@@ -380,12 +387,26 @@ pub fn export_frames(a: &ExportFramesArgs) -> anyhow::Result<ExitCode> {
     let file = open(&a.file)?;
     let range = parse_frames(a.frames.as_deref(), file.frame_count())
         .map_err(|e| file_error(&e, &a.file))?;
+    let keep = if a.deidentify {
+        let masks = super::export_cmds::masks_for(a.mask.as_deref())?;
+        let (rects, _) =
+            crate::export::masks::clean_rects(file.header(), file.calibration(), &masks)
+                .map_err(|why| file_error(&why, &a.file))?;
+        Some(rects)
+    } else {
+        None
+    };
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create the folder {}", a.out.display()))?;
     let written: anyhow::Result<Vec<PathBuf>> = range
         .into_par_iter()
         .map(|i| {
-            let frame = file.frame_rgb(i).map_err(|e| file_error(&e, &a.file))?;
+            let shared = file.frame_rgb(i).map_err(|e| file_error(&e, &a.file))?;
+            let mut frame = crate::dicom::RgbFrame::clone(&shared);
+            if let Some(rects) = &keep {
+                crate::export::masks::clean_rgb_frame(&mut frame, rects)
+                    .map_err(|e| file_error(&e, &a.file))?;
+            }
             let mut png = Vec::new();
             image::codecs::png::PngEncoder::new(&mut png)
                 .write_image(

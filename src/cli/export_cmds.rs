@@ -11,7 +11,7 @@ use crate::adjudication::{
     sign_adjudication, verify_adjudication,
 };
 use crate::compare::{DeltaTable, compare};
-use crate::export::{ExportFormat, ExportOptions, load_signed};
+use crate::export::{ExportFormat, ExportOptions, MaskBook, load_signed};
 use crate::report::{ReadingReport, format_utc, now_utc, read_report};
 use crate::signing::lab::LabTrust;
 use crate::signing::verify_report_bytes;
@@ -36,7 +36,8 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: FormatArg,
-    /// Signed report files (or use --db with --subject, --visit or --trial).
+    /// Signed report files (or use --db with --subject, --visit or --trial); with
+    /// `--format dicom`, the DICOM files to de-identify (or --db with --study).
     #[arg(required_unless_present = "db")]
     pub reports: Vec<PathBuf>,
     /// Export signed reads from the reading database instead of files.
@@ -58,13 +59,21 @@ pub struct ExportArgs {
     #[arg(long, requires = "db")]
     pub trial: bool,
     /// The lab's public key file (`lab-key.json`): every report's signer must hold a
-    /// certificate from this lab (with --db the database's pinned lab key is used).
-    #[arg(long, value_name = "FILE", required_unless_present = "db")]
+    /// certificate from this lab (with --db the database's pinned lab key is used;
+    /// not needed for `--format dicom`, which exports images, not reports).
+    #[arg(long, value_name = "FILE")]
     pub lab_key: Option<PathBuf>,
     /// Also export versions superseded by a signed amendment given in the same batch (CSV
     /// gets a `version_status` column); without it such a batch is refused.
     #[arg(long)]
     pub include_superseded: bool,
+    /// With --db and --format dicom: the files of this study (Study Instance UID).
+    #[arg(long, requires = "db", conflicts_with_all = ["subject", "visit", "trial"])]
+    pub study: Option<String>,
+    /// Explicit masks per device model (TOML: [[device]] manufacturer, model, keep =
+    /// [[x0, y0, x1, y1], …]) for de-identified images; remembered in the user's config folder.
+    #[arg(long, value_name = "FILE")]
+    pub mask: Option<PathBuf>,
     /// Output file (for PDF/SR batches: a folder, one file per report).
     #[arg(long)]
     pub out: PathBuf,
@@ -96,6 +105,8 @@ pub enum FormatArg {
     Sr,
     /// JSON (as-is or bundle).
     Json,
+    /// De-identified DICOM images (needs --deidentify --trial-id; inputs are DICOM files).
+    Dicom,
 }
 
 /// Arguments of `echolab adjudicate`.
@@ -260,8 +271,110 @@ pub fn compare_cmd(a: &CompareArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The explicit masks of this run: the remembered book, plus `--mask FILE` (which is
+/// remembered for the next runs).
+pub(super) fn masks_for(mask: Option<&Path>) -> anyhow::Result<MaskBook> {
+    let mut book = MaskBook::remembered()?;
+    if let Some(file) = mask {
+        let given = MaskBook::load(file)?;
+        let saved = MaskBook::remember(&given)?;
+        eprintln!(
+            "remembered the mask(s) of {} device model(s) in {}",
+            given.devices.len(),
+            saved.display()
+        );
+        book.merge(&given);
+    }
+    Ok(book)
+}
+
+/// `echolab export --format dicom`: de-identified, pixel-cleaned DICOM images.
+fn export_dicom(a: &ExportArgs, masks: MaskBook) -> anyhow::Result<ExitCode> {
+    let (true, Some(trial)) = (a.deidentify, a.trial_id.as_deref()) else {
+        bail!("--format dicom writes de-identified images only: give --deidentify --trial-id ID");
+    };
+    let files: Vec<PathBuf> = match (&a.study, &a.db) {
+        (Some(study), Some(db)) => study_files(a, db, study)?,
+        (None, None) => a.reports.clone(),
+        _ => bail!("with --format dicom give DICOM files, or --db with --study UID"),
+    };
+    let options = ExportOptions {
+        masks,
+        ..ExportOptions::default()
+    };
+    let total = files.len();
+    let mut progress = |p: &crate::export::Progress| {
+        if total > 1 && p.done < p.total {
+            eprintln!("[{}/{}] {}", p.done + 1, p.total, p.current.display());
+        }
+    };
+    let written = crate::export::deid_image::export_dicom_images(
+        &files,
+        trial,
+        &options.masks,
+        &a.out,
+        &options,
+        &mut progress,
+    )?;
+    if a.json {
+        print_json(&written)?;
+    } else {
+        for w in &written {
+            println!(
+                "wrote {}: {} mask, {:.1} % of the pixels masked, {:.2} % cleared{}",
+                w.output.display(),
+                match w.mask {
+                    crate::export::MaskSource::Regions => "region",
+                    crate::export::MaskSource::DeviceMask => "device",
+                },
+                w.stats.masked_percent(),
+                w.stats.cleared_percent(),
+                if w.pixels_kept {
+                    " (no pixel changed: pixel data kept as is)"
+                } else {
+                    " (RLE Lossless)"
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn study_files(a: &ExportArgs, db: &Path, study: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let (Some(reader), Some(pass_file)) = (&a.reader, &a.passphrase_file) else {
+        bail!("with --db give --reader and --passphrase-file");
+    };
+    let passphrase = super::report_cmds::read_passphrase(pass_file)?;
+    let mut store = crate::store::Store::open_existing(db)
+        .with_context(|| format!("cannot open reading database {}", db.display()))?;
+    let session = store.sign_in(
+        &crate::store::Credentials {
+            reader_id: reader.clone(),
+            passphrase,
+        },
+        now_utc(),
+    )?;
+    let files: Vec<PathBuf> = store
+        .study_files(&session, study)?
+        .into_iter()
+        .map(|(_, path)| PathBuf::from(path))
+        .collect();
+    if files.is_empty() {
+        bail!("study {study} has no files in {}", db.display());
+    }
+    Ok(files)
+}
+
 /// Runs `echolab export`.
 pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let masks = if a.deidentify || a.mask.is_some() {
+        masks_for(a.mask.as_deref())?
+    } else {
+        MaskBook::default()
+    };
+    if matches!(a.format, FormatArg::Dicom) {
+        return export_dicom(a, masks);
+    }
     let (inputs, trust) = match &a.db {
         None => {
             let inputs = a
@@ -284,6 +397,7 @@ pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
         FormatArg::Pdf => ExportFormat::Pdf,
         FormatArg::Sr => ExportFormat::Sr,
         FormatArg::Json => ExportFormat::Json,
+        FormatArg::Dicom => bail!("--format dicom is handled above"),
     };
     let options = ExportOptions {
         long: a.long,
@@ -296,6 +410,7 @@ pub fn export_cmd(a: &ExportArgs) -> anyhow::Result<ExitCode> {
         cancel: None,
         include_superseded: a.include_superseded,
         trust,
+        masks,
     };
     let total = inputs.len();
     let mut progress = |p: &crate::export::Progress| {

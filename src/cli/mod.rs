@@ -6,6 +6,7 @@ mod decode_cmd;
 mod dicom_cmds;
 mod export_cmds;
 mod grade_cmd;
+mod mask_cmd;
 mod report_cmds;
 mod sample_cmd;
 mod worklist_cmd;
@@ -43,6 +44,8 @@ pub enum Command {
     Probe(dicom_cmds::ProbeArgs),
     /// Write frames as PNG files.
     ExportFrames(dicom_cmds::ExportFramesArgs),
+    /// What Clean Pixel Data removes: content outside the US data regions, % of each frame.
+    MaskReport(mask_cmd::MaskReportArgs),
     /// Regenerate the synthetic sample study in `sample_data/`.
     Sample(sample_cmd::SampleArgs),
     /// Grade MR from measurement values (JSON) under a guideline, optionally with a trial protocol.
@@ -77,6 +80,7 @@ pub fn main_entry() -> ExitCode {
         Some(Command::Decode(a)) => decode_cmd::run(&a),
         Some(Command::Probe(a)) => dicom_cmds::probe(&a),
         Some(Command::ExportFrames(a)) => dicom_cmds::export_frames(&a),
+        Some(Command::MaskReport(a)) => mask_cmd::run(&a),
         Some(Command::Sample(a)) => sample_cmd::run(&a),
         Some(Command::Grade(a)) => grade_cmd::run(&a),
         Some(Command::Server(a)) => report_cmds::server(&a),

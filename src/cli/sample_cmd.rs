@@ -17,6 +17,10 @@ pub struct SampleArgs {
     /// Write only a long colour cine of N frames (1016×708 JPEG, 30 fps) as `long_cine.dcm`.
     #[arg(long, value_name = "N")]
     pub long_cine: Option<usize>,
+    /// Burn a patient banner (name, ID, birth date, institution) into new rows above every
+    /// frame, outside the US regions (for testing de-identification; not the bundled study).
+    #[arg(long)]
+    pub banner: bool,
 }
 
 /// Writes every sample file into `--out` and lists them with their sizes.
@@ -27,7 +31,7 @@ pub fn run(a: &SampleArgs) -> anyhow::Result<ExitCode> {
         println!("{size:>9}  {}", path.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let written = crate::sample::write_study(&a.out)
+    let written = crate::sample::write_study_with(&a.out, a.banner)
         .with_context(|| format!("generating the sample study into {}", a.out.display()))?;
     for (path, size) in &written {
         println!("{size:>9}  {}", path.display());

@@ -37,6 +37,11 @@
 //!   `polygon_area_cm2(points)`, `velocity_cm_s(p)`, `time_s(p)`, `time_interval_s(a, b)`;
 //!   errors are [`CalibrationError`] with a reason ("points span two regions (0 and 1)",
 //!   "no calibrated region at (x, y)", "region 1 units are hz, not velocity (cm/s)").
+//! * Clean Pixel Data: [`region_keep_rects`] (the data regions, refused when they reach the
+//!   patient banner band, see [`banner_rows`]), [`PixelMask`] (`apply` blacks out the rest).
+//! * Writing derived images: [`SourceImage`] (a file read whole), [`ImageWriter`] (copy
+//!   attributes, set text and code sequences, keep or RLE-encode pixel data, write atomically);
+//!   [`rle_encode_frame`] is the RLE Lossless encoder (also used by the sample generator).
 //! * Errors opening/decoding are [`DicomError`]; nothing here panics on bad input.
 //!
 //! Decoding, one frame at a time: native data (LE, BE, deflated) and RLE by our own code,
@@ -57,15 +62,18 @@ mod frames;
 mod guard;
 mod header;
 mod info;
+mod mask;
 mod palette;
 mod pixels;
 mod quiet;
 mod regions;
 mod rle;
+mod rle_encode;
 mod timing;
 mod turbo;
 pub mod uid;
 mod units;
+mod write;
 
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use error::{DicomError, Result};
@@ -74,11 +82,16 @@ pub use frames::{FrameDigest, FrameSamples, RgbFrame};
 pub use guard::MAX_INFLATED_BYTES;
 pub use header::{Header, Photometric};
 pub use info::{FileInfo, read_info};
+pub use mask::{
+    MaskRefusal, MaskStats, PixelMask, PixelRect, banner_rows, is_data_region, region_keep_rects,
+};
 pub use palette::Palette;
 pub use regions::{
     Calibration, CalibrationError, ImagePoint, PhysicalValue, ProbeResult, UsRegion,
 };
+pub use rle_encode::rle_encode_frame;
 pub use timing::{ASSUMED_FPS, Timing, TimingSource};
 pub use units::{
     DopplerScale, PhysicalUnit, RegionDataType, RegionFlags, Scrolling, SpatialFormat,
 };
+pub use write::{ImageWriter, SourceImage, TagId, TextValue};

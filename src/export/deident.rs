@@ -45,6 +45,18 @@ impl Deidentifier {
         trial_id: &str,
         reports: impl IntoIterator<Item = &'a ReadingReport>,
     ) -> Result<Deidentifier, ExportError> {
+        Self::for_subjects(
+            trial_id,
+            reports.into_iter().filter_map(|r| r.subject_id.clone()),
+        )
+    }
+
+    /// Prepares the mapping of the subject ids `ids` (DICOM exports: Clinical Trial Subject ID
+    /// or Patient ID) under `trial_id`, numbered as [`Deidentifier::new`] numbers reports.
+    pub fn for_subjects(
+        trial_id: &str,
+        ids: impl IntoIterator<Item = String>,
+    ) -> Result<Deidentifier, ExportError> {
         let t = trial_id.trim();
         if t.is_empty() || t.len() > 56 || t.contains('\\') || t.chars().any(char::is_control) {
             return Err(ExportError::Invalid(format!(
@@ -52,10 +64,7 @@ impl Deidentifier {
                  characters"
             )));
         }
-        let mut ids: Vec<String> = reports
-            .into_iter()
-            .filter_map(|r| r.subject_id.clone())
-            .collect();
+        let mut ids: Vec<String> = ids.into_iter().collect();
         ids.sort();
         ids.dedup();
         let subjects = if ids.len() <= 1 {

@@ -8,15 +8,19 @@
 //!   report progress through the callback (the GUI draws a progress bar with it).
 //! * Formats: [`csv`] (wide: one row per signed read; long: one row per value), [`pdf`],
 //!   [`sr`], [`json`]; [`deident`] is the PS3.15 basic-profile de-identification they share;
+//!   [`masks`] is Clean Pixel Data for the images of de-identified exports (key frames, PNG
+//!   frames, DICOM images); [`deid_image`] writes de-identified DICOM images;
 //!   [`images`] finds the DICOM files a report measured (for key frames and SOP classes).
 //!
 //! Every file is written atomically (temporary file, fsync, rename).
 
 pub mod csv;
 pub mod db;
+pub mod deid_image;
 pub mod deident;
 pub mod images;
 pub mod json;
+pub mod masks;
 pub mod pdf;
 mod pdf_doc;
 mod pdf_frame;
@@ -33,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use deident::Deidentifier;
 pub use images::{ImageIndex, LocatedImage};
+pub use masks::{MaskBook, MaskSource};
 
 use crate::report::ReadingReport;
 use crate::signing::lab::LabTrust;
@@ -142,6 +147,9 @@ pub struct ExportOptions {
     /// The lab whose certified signers alone are exported ([`require_certified`]); `None`
     /// exports without that check (callers outside a lab, e.g. format tests).
     pub trust: Option<LabTrust>,
+    /// Explicit masks per device model for the images of de-identified exports (see
+    /// [`masks`]); files of other devices are cleaned by their US regions.
+    pub masks: MaskBook,
 }
 
 impl ExportOptions {
@@ -399,9 +407,12 @@ pub fn export(
                 let report_dir = input.path.parent().unwrap_or(Path::new("."));
                 index.add_dir(report_dir);
                 let (bytes, notes) = match format {
-                    ExportFormat::Pdf => {
-                        pdf::read_sheet_pdf(&input.report, deid.as_ref(), &mut index)
-                    }
+                    ExportFormat::Pdf => pdf::read_sheet_pdf(
+                        &input.report,
+                        deid.as_ref(),
+                        &options.masks,
+                        &mut index,
+                    ),
                     _ => sr::comprehensive_sr(&input.report, deid.as_ref(), &mut index),
                 }
                 .map_err(|message| ExportError::Encode {

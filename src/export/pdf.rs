@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 
 use super::deident::Deidentifier;
 use super::images::ImageIndex;
+use super::masks::{MaskBook, clean_rects};
 use super::pdf_doc::{Doc, MAX_IMAGES, PlacedImage};
-use super::pdf_frame::{decode_frame, to_jpeg};
+use super::pdf_frame::{RgbFrame, decode_frame, to_jpeg};
 use super::sheet::{grade_lines, sheet_rows};
 use crate::catalog::Catalog;
 use crate::measure::DrawKind;
@@ -41,6 +42,7 @@ pub fn signature_manifestation(report: &ReadingReport) -> String {
 pub fn read_sheet_pdf(
     report: &ReadingReport,
     deid: Option<&Deidentifier>,
+    masks: &MaskBook,
     index: &mut ImageIndex,
 ) -> Result<(Vec<u8>, Vec<String>), String> {
     let mut notes = Vec::new();
@@ -162,7 +164,8 @@ pub fn read_sheet_pdf(
     }
     doc.rule();
 
-    key_frames(&mut doc, report, &shown, index, &mut notes);
+    let clean = deid.map(|_| masks);
+    key_frames(&mut doc, report, &shown, index, clean, &mut notes);
 
     doc.rule();
     doc.gap(6.0);
@@ -211,11 +214,14 @@ pub fn read_sheet_pdf(
 }
 
 /// Draws the measured frames (grouped by image and frame) with their geometry.
+/// With `clean` (de-identified sheets) every frame is cleaned first ([`super::masks`]); a file
+/// the mask rule refuses is not shown, and the sheet says why.
 fn key_frames(
     doc: &mut Doc,
     original: &ReadingReport,
     shown: &ReadingReport,
     index: &mut ImageIndex,
+    clean: Option<&MaskBook>,
     notes: &mut Vec<String>,
 ) {
     // (original SOP, frame) → measurements drawn there; shown SOP for captions.
@@ -287,7 +293,10 @@ fn key_frames(
         } else {
             match index.find(&sop, source.as_deref()) {
                 None => Err("image file not available".to_owned()),
-                Some(found) => decode_frame(&found.path, frame as u32).and_then(|f| {
+                Some(found) => decode_frame(&found.path, frame as u32).and_then(|mut f| {
+                    if let Some(masks) = clean {
+                        clean_key_frame(&found.path, &mut f, masks)?;
+                    }
                     let jpeg = to_jpeg(&f)?;
                     Ok((f.width, f.height, jpeg))
                 }),
@@ -329,4 +338,17 @@ fn key_frames(
             }
         }
     }
+}
+
+/// Blacks out everything of a key frame outside its data regions (or the device's mask).
+fn clean_key_frame(
+    path: &std::path::Path,
+    f: &mut RgbFrame,
+    masks: &MaskBook,
+) -> Result<(), String> {
+    let info = crate::dicom::read_info(path).map_err(|e| e.to_string())?;
+    let (rects, _) = clean_rects(&info.header, &info.calibration, masks)?;
+    crate::dicom::PixelMask::new(f.width, f.height, &rects)
+        .apply(&mut f.rgb, &[0, 0, 0])
+        .map(|_| ())
 }

@@ -2,6 +2,7 @@
 //! truth for every measurement on them (`echolab sample --out sample_data`).
 
 pub mod apical;
+pub mod banner;
 pub mod cine;
 pub mod color;
 pub mod dicom_write;
@@ -27,5 +28,5 @@ pub mod truth;
 pub mod uids;
 
 pub use error::SampleError;
-pub use output::{write_long_cine, write_study};
-pub use study::{SampleFile, build_study};
+pub use output::{write_long_cine, write_study, write_study_with};
+pub use study::{SampleFile, build_study, build_study_with};

@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use super::error::SampleError;
-use super::study::{SampleFile, build_study};
+use super::study::{SampleFile, build_study_with};
 
 /// Writes `file` into `dir` atomically (through [`crate::files::write_inside`]) and returns its
 /// path.
@@ -21,11 +21,16 @@ pub fn write_atomic(dir: &Path, file: &SampleFile) -> Result<PathBuf, SampleErro
 /// Generates the whole sample study into `dir` (created if missing). Returns each written path
 /// with its size in bytes, in generation order.
 pub fn write_study(dir: &Path) -> Result<Vec<(PathBuf, usize)>, SampleError> {
+    write_study_with(dir, false)
+}
+
+/// [`write_study`], optionally with a burned-in patient banner (see [`super::banner`]).
+pub fn write_study_with(dir: &Path, banner: bool) -> Result<Vec<(PathBuf, usize)>, SampleError> {
     fs::create_dir_all(dir).map_err(|source| SampleError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
-    let files = build_study()?;
+    let files = build_study_with(banner)?;
     let mut written = Vec::with_capacity(files.len());
     for f in &files {
         written.push((write_atomic(dir, f)?, f.bytes.len()));

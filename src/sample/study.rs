@@ -119,9 +119,27 @@ fn views() -> Vec<ViewSpec> {
 /// Builds every file of the sample study in memory, deterministically: the DICOM files, then
 /// `ground_truth.json` and `README.md`.
 pub fn build_study() -> Result<Vec<SampleFile>, SampleError> {
+    build_study_with(false)
+}
+
+/// [`build_study`], optionally with a burned-in patient banner above every frame (the regions
+/// move down with the image; the measurement points of the ground truth do not; see
+/// [`super::banner`]).
+pub fn build_study_with(banner: bool) -> Result<Vec<SampleFile>, SampleError> {
     let mut files = Vec::new();
     let mut truths = Vec::new();
-    for view in views() {
+    for mut view in views() {
+        if banner {
+            view.frames = match view.frames {
+                Frames::Gray(f) => Frames::Gray(f.iter().map(super::banner::add_gray).collect()),
+                Frames::Rgb(f) => Frames::Rgb(f.iter().map(super::banner::add_rgb).collect()),
+            };
+            view.regions = view
+                .regions
+                .iter()
+                .map(super::banner::shift_region)
+                .collect();
+        }
         for (instance_number, encoding) in [(1, Encoding::Rle), (2, Encoding::Jpeg)] {
             let spec = ObjectSpec {
                 file_name: file_name(view.key, encoding),

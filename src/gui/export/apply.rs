@@ -178,6 +178,9 @@ impl App {
             cancel: None,
             include_superseded: false,
             trust: Some(self.lab_trust()?),
+            // Masks remembered from `echolab export --mask`; an unreadable book leaves the
+            // region rule, which refuses rather than exports text.
+            masks: crate::export::MaskBook::remembered().unwrap_or_default(),
         };
         let repaint = ctx.clone();
         let job = ExportJob::spawn(
