@@ -14,6 +14,7 @@
 //! * [`theme`]: every colour and size.
 
 pub mod adjudicate;
+pub mod agreement;
 pub mod app;
 pub mod background;
 pub mod calibrate;
