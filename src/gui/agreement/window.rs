@@ -102,9 +102,8 @@ fn filter_ui(ui: &mut Ui, state: &AgreementState) -> Vec<AgreementCommand> {
         .filter(|v| !v.is_empty())
         .collect();
     ui.horizontal(|ui| {
-        ui.label("Trial");
         let current = state.filter.trial.as_deref().unwrap_or("all");
-        egui::ComboBox::from_id_salt("agreement_trial")
+        egui::ComboBox::from_label("Trial")
             .selected_text(current)
             .show_ui(ui, |ui| {
                 if ui
@@ -122,9 +121,8 @@ fn filter_ui(ui: &mut Ui, state: &AgreementState) -> Vec<AgreementCommand> {
                     }
                 }
             });
-        ui.label("Visit");
         let current = state.filter.visit.as_deref().unwrap_or("all");
-        egui::ComboBox::from_id_salt("agreement_visit")
+        egui::ComboBox::from_label("Visit")
             .selected_text(current)
             .show_ui(ui, |ui| {
                 if ui
