@@ -9,11 +9,13 @@
 //! | sample | [`sample`] | the synthetic sample study generator and its ground truth |
 //! | domain | [`catalog`], [`measure`], [`calc`], [`grading`], [`protocol`] | measurement catalog, derivations, guideline grading, trial eligibility |
 //! | records | [`report`], [`store`], [`audit`], [`signing`] | reading reports, the reading database, audit trail, electronic signatures |
+//! | review | [`adjudication`], [`compare`], [`agreement`], [`export`] | dual-read adjudication, visit comparison, reader agreement, exports |
 //! | front ends | [`cli`], `gui` (feature `gui`) | the `echolab` command line and the egui desktop app |
 //!
 //! The domain modules never import egui; `cargo test --no-default-features` proves it.
 
 pub mod adjudication;
+pub mod agreement;
 pub mod audit;
 pub mod calc;
 pub mod catalog;

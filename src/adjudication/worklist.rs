@@ -7,10 +7,14 @@ use super::discordance::{Discordance, discordance};
 use super::rules::DiscordanceRules;
 use crate::report::ReadingReport;
 
-/// The latest signed version of each read, grouped by Study Instance UID.
+/// The latest signed version of each first read, grouped by Study Instance UID (blinded re-reads,
+/// read number 2, are for intra-reader agreement and never go to adjudication).
 fn latest_signed_by_study(reports: &[ReadingReport]) -> BTreeMap<String, Vec<&ReadingReport>> {
     let mut latest: BTreeMap<&str, &ReadingReport> = BTreeMap::new();
-    for r in reports.iter().filter(|r| r.signature.is_some()) {
+    for r in reports
+        .iter()
+        .filter(|r| r.signature.is_some() && r.read_number.unwrap_or(1) == 1)
+    {
         match latest.get(r.report_id.as_str()) {
             Some(seen) if seen.version >= r.version => {}
             _ => {

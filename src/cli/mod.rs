@@ -2,6 +2,7 @@
 //!
 //! Errors print one line (`error: …`) naming what is wrong and the file, and exit with status 2.
 
+mod agreement_cmd;
 mod decode_cmd;
 mod dicom_cmds;
 mod export_cmds;
@@ -68,6 +69,10 @@ pub enum Command {
     Export(export_cmds::ExportArgs),
     /// Dual-read discordance and adjudication.
     Adjudicate(export_cmds::AdjudicateArgs),
+    /// Inter- and intra-reader agreement (ICC, Bland–Altman, kappa) from the database or a CSV.
+    Agreement(agreement_cmd::AgreementArgs),
+    /// Blinded re-reads for intra-reader agreement.
+    Reread(agreement_cmd::RereadArgs),
 }
 
 /// Parses the command line and runs it; used by `main`.
@@ -92,6 +97,8 @@ pub fn main_entry() -> ExitCode {
         Some(Command::Compare(a)) => export_cmds::compare_cmd(&a),
         Some(Command::Export(a)) => export_cmds::export_cmd(&a),
         Some(Command::Adjudicate(a)) => export_cmds::adjudicate_cmd(&a),
+        Some(Command::Agreement(a)) => agreement_cmd::run(&a),
+        Some(Command::Reread(a)) => agreement_cmd::reread(&a),
     };
     match result {
         Ok(code) => code,

@@ -52,6 +52,11 @@ pub(super) fn read_passphrase(path: &Path) -> anyhow::Result<String> {
 }
 
 /// Who runs an administrative command: `--actor`, else `cli:$USER`.
+pub(super) fn actor_name(explicit: Option<&str>) -> String {
+    actor(explicit)
+}
+
+/// Who runs an administrative command: `--actor`, else `cli:$USER`.
 fn actor(explicit: Option<&str>) -> String {
     match explicit {
         Some(a) => a.to_owned(),

@@ -43,8 +43,8 @@ pub const META_COLUMNS: [&str; 21] = [
     "warnings",
 ];
 
-/// The columns of the long CSV.
-pub const LONG_COLUMNS: [&str; 14] = [
+/// The columns of the long CSV (`read` is 1 for a first read, 2 for a blinded re-read).
+pub const LONG_COLUMNS: [&str; 15] = [
     "report_id",
     "report_version",
     "subject_id",
@@ -59,6 +59,7 @@ pub const LONG_COLUMNS: [&str; 14] = [
     "value",
     "unit",
     "source",
+    "read",
 ];
 
 /// The column-name suffix of a unit (`cm2`, `cm_s`, `ml`, `pct`, `mmhg`).
@@ -237,6 +238,7 @@ pub fn long_csv(reports: &[ReadingReport]) -> Result<Vec<u8>, String> {
                     value,
                     unit.to_owned(),
                     src,
+                    r.read_number.unwrap_or(1).to_string(),
                 ]);
                 w.write_record(&row).map_err(|e| e.to_string())
             };

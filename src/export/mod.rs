@@ -14,6 +14,7 @@
 //!
 //! Every file is written atomically (temporary file, fsync, rename).
 
+pub mod agreement_pdf;
 pub mod csv;
 pub mod db;
 pub mod deid_image;

@@ -213,6 +213,16 @@ impl Doc {
         self.y = top - lead * n as f32;
     }
 
+    /// Reserves a band `h` points high across the text width for a vector drawing (plots);
+    /// returns the page content, the band's lower-left corner and its width. Fonts `F1`
+    /// (Helvetica) and `F2` (bold) may be used in it.
+    pub(crate) fn band(&mut self, h: f32) -> (&mut Content, f32, f32, f32) {
+        self.ensure(h);
+        self.y -= h;
+        let (x, y) = (MARGIN, self.y);
+        (&mut self.page().content, x, y, PAGE_W - 2.0 * MARGIN)
+    }
+
     /// A horizontal rule.
     pub(crate) fn rule(&mut self) {
         self.ensure(6.0);

@@ -15,6 +15,7 @@
 //! * [`theme`]: every colour and size.
 
 pub mod adjudicate;
+pub mod agreement;
 pub mod app;
 pub mod background;
 pub mod calibrate;

@@ -128,6 +128,17 @@ pub struct Randomization {
     pub hidden_from_readers: bool,
 }
 
+/// Blinded re-reads: which share of studies is read a second time by the same reader, and how
+/// long after the first read (`[reread]` in the protocol TOML).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RereadPolicy {
+    /// Share of studies with a signed first read to re-read (0 < fraction ≤ 1; 0.1 = 10 %).
+    pub fraction: f64,
+    /// Minimum days between the first read's signature and the re-read.
+    pub min_delay_days: u32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CriterionSpec {
@@ -158,6 +169,9 @@ struct ProtocolFile {
     /// Independent reads required per study (2 = dual read with adjudication).
     #[serde(default)]
     reads_required: Option<u32>,
+    /// Blinded re-reads for intra-reader agreement.
+    #[serde(default)]
+    reread: Option<RereadPolicy>,
     /// Dual-read discordance rules; read by `crate::adjudication::DiscordanceRules::from_toml`.
     #[serde(default)]
     #[allow(dead_code)]
@@ -188,6 +202,7 @@ pub struct Protocol {
     repeating: Option<RepeatingContacts>,
     randomization: Option<Randomization>,
     reads_required: u32,
+    reread: Option<RereadPolicy>,
 }
 
 impl Protocol {
@@ -222,6 +237,14 @@ impl Protocol {
                 });
             }
         }
+        if let Some(r) = &file.reread
+            && !(r.fraction > 0.0 && r.fraction <= 1.0)
+        {
+            return Err(err(format!(
+                "[reread] fraction {} is not in (0, 1]",
+                r.fraction
+            )));
+        }
         let mut visits = file.visit;
         visits.sort_by_key(|v| v.month);
         Ok(Protocol {
@@ -234,6 +257,7 @@ impl Protocol {
             repeating: file.repeating_contacts,
             randomization: file.randomization,
             reads_required: file.reads_required.unwrap_or(1).max(1),
+            reread: file.reread,
         })
     }
 
@@ -276,6 +300,11 @@ impl Protocol {
     /// Independent reads required per study (2 = dual read; discordant pairs go to adjudication).
     pub fn reads_required(&self) -> u32 {
         self.reads_required
+    }
+
+    /// The blinded re-read policy, if the protocol has one.
+    pub fn reread(&self) -> Option<RereadPolicy> {
+        self.reread
     }
 
     /// True when the protocol has eligibility criteria.

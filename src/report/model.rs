@@ -286,6 +286,9 @@ pub struct ReadingReport {
     pub subject_id: Option<String>,
     /// Visit; left empty in reports of blinded readers (the database links read → study → visit).
     pub visit: Option<Visit>,
+    /// `2` for a blinded re-read of the study by the same reader (absent for a first read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_number: Option<u32>,
     /// Measurements, in the order they were made.
     pub measurements: Vec<ReportMeasurement>,
     /// Values derived from the measurements, by id (e.g. `eroa_cm2`).
@@ -315,6 +318,7 @@ impl ReadingReport {
             study: None,
             subject_id: None,
             visit: None,
+            read_number: None,
             measurements: Vec::new(),
             derived: BTreeMap::new(),
             findings: BTreeMap::new(),

@@ -6,6 +6,9 @@
 //! * An **adjudicator** sees their own reads and the signed versions of every read.
 //! * An **admin** sees everything.
 //!
+//! * A reader chosen for a blinded **re-read** of a study (see `rereads.rs`) sees no read of that
+//!   study, their own first read included, until the re-read is signed.
+//!
 //! Blinding: readers and adjudicators never see visit labels, study dates, treatment arms, or
 //! site names when the trial says site names could unblind (the default when unknown). Reports
 //! of blinded readers are created without the visit; a report shown to a blinded role that does
@@ -63,6 +66,8 @@ pub struct WorklistItem {
     pub read_id: Option<String>,
     /// Status.
     pub status: WorkStatus,
+    /// True when this is a blinded re-read (read 2) of a study the reader has read before.
+    pub reread: bool,
 }
 
 /// A study as a session may see it.
@@ -87,7 +92,8 @@ pub struct StudyView {
 }
 
 /// Visibility condition shared by the read queries (`:me`, `:role` bound by the caller;
-/// `s.v` = current signed version).
+/// `s.v` = current signed version). A reader with an unsigned blinded re-read of a study sees
+/// no other read of that study, their own first read included, until the re-read is signed.
 const VISIBLE_SQL: &str = "WITH latest AS (SELECT read_id, MAX(version) AS v FROM read_versions GROUP BY read_id), \
      signed AS (SELECT read_id, MAX(version) AS v FROM read_versions WHERE status = 'signed' GROUP BY read_id) \
      SELECT r.id, r.study_uid, r.reader_id, l.v, lv.status, s.v \
@@ -100,7 +106,12 @@ const VISIBLE_SQL: &str = "WITH latest AS (SELECT read_id, MAX(version) AS v FRO
            SELECT 1 FROM reads r2 JOIN read_versions v2 ON v2.read_id = r2.id \
            WHERE r2.reader_id = :me AND r2.study_uid = r.study_uid \
              AND v2.status IN ('signed', 'superseded'))))) \
-     ORDER BY r.study_uid, r.reader_id, r.id";
+     AND (:role = 'admin' OR (r.reader_id = :me AND r.read_number = 2) OR NOT EXISTS ( \
+       SELECT 1 FROM rereads rr WHERE rr.study_uid = r.study_uid AND rr.reader_id = :me \
+         AND NOT EXISTS (SELECT 1 FROM reads r3 JOIN read_versions v3 ON v3.read_id = r3.id \
+           WHERE r3.study_uid = rr.study_uid AND r3.reader_id = :me AND r3.read_number = 2 \
+             AND v3.status IN ('signed', 'superseded')))) \
+     ORDER BY r.study_uid, r.reader_id, r.read_number, r.id";
 
 /// True when `session` sees every version of a read by `owner`.
 fn sees_drafts(session: &Session, owner: &str) -> bool {
@@ -238,13 +249,18 @@ impl Store {
             "SELECT a.study_uid, a.assigned_utc, s.subject_id, vi.visit, si.name, \
                     COALESCE(t.blind_site_names, 1), r.id, \
                     (SELECT status FROM read_versions WHERE read_id = r.id ORDER BY version DESC LIMIT 1), \
-                    (SELECT COUNT(*) FROM read_versions WHERE read_id = r.id AND status = 'signed') \
+                    (SELECT COUNT(*) FROM read_versions WHERE read_id = r.id AND status = 'signed'), \
+                    EXISTS (SELECT 1 FROM rereads rr WHERE rr.study_uid = a.study_uid \
+                        AND rr.reader_id = a.reader_id) \
              FROM assignments a JOIN studies s ON s.study_uid = a.study_uid \
              LEFT JOIN visits vi ON vi.id = s.visit_id \
              LEFT JOIN subjects su ON su.id = s.subject_id \
              LEFT JOIN sites si ON si.id = su.site_id \
              LEFT JOIN trials t ON t.id = su.trial_id \
              LEFT JOIN reads r ON r.study_uid = a.study_uid AND r.reader_id = a.reader_id \
+                  AND r.read_number = CASE WHEN EXISTS (SELECT 1 FROM rereads rr \
+                      WHERE rr.study_uid = a.study_uid AND rr.reader_id = a.reader_id) \
+                      THEN 2 ELSE 1 END \
              WHERE a.reader_id = ?1 ORDER BY a.assigned_utc, a.study_uid",
         )?;
         let blinded = session.role().is_blinded();
@@ -275,6 +291,7 @@ impl Store {
                 },
                 read_id: r.get(6)?,
                 status,
+                reread: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -30,16 +30,20 @@
 //! | versions and one version | [`Store::read_versions`], [`Store::read_version`] |
 //! | verify a version | [`crate::signing::verify_report`] + [`Store::lab_trust`] + [`Store::check_signer_trust`] |
 //! | history of a read | [`Store::read_history`] (audit entries, oldest first) |
+//! | choose blinded re-reads (admin) | [`Store::assign_rereads`]`(actor, trial, &policy, seed, now)` |
+//! | signed reads with subject/visit/trial (agreement QC) | [`Store::signed_reads_with_context`] |
 //! | printed form with manifestation | [`crate::report::render::render_text`] |
 
 pub mod access;
 mod adjudications;
+mod agreement;
 mod diff;
 pub mod import;
 mod integrity;
 pub mod lab;
 pub mod readers;
 pub mod reads;
+mod rereads;
 mod schema;
 mod sign;
 mod trials;
@@ -53,9 +57,11 @@ use crate::audit::{self, NewAuditEntry};
 use crate::signing::{KdfParams, SigningError};
 
 pub use access::{StudyView, WorkStatus, WorklistItem};
+pub use agreement::SignedRead;
 pub use import::{ImportOptions, ImportSummary};
 pub use readers::{Credentials, KeyCheck, ReaderInfo, Role, Session};
 pub use reads::{OpenedRead, ReadSummary, SaveOutcome, VersionInfo};
+pub use rereads::{RereadAssignment, RereadSelection};
 pub use schema::SCHEMA_VERSION;
 
 /// Environment variable that overrides the default database path.

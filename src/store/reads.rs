@@ -198,11 +198,21 @@ impl Store {
         now: OffsetDateTime,
     ) -> StoreResult<ReadingReport> {
         let me = session.reader_id();
+        // A study chosen for a blinded re-read is read a second time (read number 2).
+        let reread_due: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT not_before_utc FROM rereads WHERE study_uid = ?1 AND reader_id = ?2",
+                params![study_uid, me],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let read_number: u32 = if reread_due.is_some() { 2 } else { 1 };
         let existing: Option<String> = self
             .conn
             .query_row(
-                "SELECT id FROM reads WHERE study_uid = ?1 AND reader_id = ?2",
-                params![study_uid, me],
+                "SELECT id FROM reads WHERE study_uid = ?1 AND reader_id = ?2 AND read_number = ?3",
+                params![study_uid, me, read_number],
                 |r| r.get(0),
             )
             .optional()?;
@@ -219,6 +229,13 @@ impl Store {
             params![study_uid, me],
             |r| r.get(0),
         )?;
+        if let Some(not_before) = &reread_due
+            && format_utc(now) < *not_before
+        {
+            return Err(StoreError::Conflict(format!(
+                "the re-read of study {study_uid} is due from {not_before}"
+            )));
+        }
         if assigned == 0 && session.role() != Role::Admin {
             return Err(StoreError::AccessDenied(format!(
                 "study {study_uid} is not assigned to {me}"
@@ -238,14 +255,22 @@ impl Store {
         draft.reader_id = Some(me.to_owned());
         draft.study = Some(self.study_reference(study_uid)?);
         draft.subject_id = subject;
+        draft.read_number = (read_number == 2).then_some(2);
         // Blinded readers never get the visit label into their report.
         if !session.role().is_blinded() {
             draft.visit = visit.and_then(|v| v.parse().ok());
         }
         let tx = self.write_tx()?;
         tx.execute(
-            "INSERT INTO reads (id, study_uid, reader_id, created_utc) VALUES (?1, ?2, ?3, ?4)",
-            params![draft.report_id, study_uid, me, draft.created_utc],
+            "INSERT INTO reads (id, study_uid, reader_id, created_utc, read_number) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                draft.report_id,
+                study_uid,
+                me,
+                draft.created_utc,
+                read_number
+            ],
         )?;
         insert_version(&tx, &draft, now)?;
         let mut entries = vec![NewAuditEntry {
@@ -254,7 +279,9 @@ impl Store {
             entity_id: draft.report_id.clone(),
             action: AuditAction::Create,
             old_value: None,
-            new_value: Some(json!({"study_uid": study_uid, "reader_id": me, "version": 1})),
+            new_value: Some(
+                json!({"study_uid": study_uid, "reader_id": me, "version": 1, "read_number": read_number}),
+            ),
             ruleset: None,
         }];
         entries.extend(report_changes(me, None, &draft));
@@ -305,12 +332,13 @@ impl Store {
         }
         let stored = self.load_version(&draft.report_id, draft.version)?;
         if stored.reader_id != draft.reader_id
+            || stored.read_number != draft.read_number
             || stored.supersedes != draft.supersedes
             || stored.study.as_ref().map(|s| &s.study_instance_uid)
                 != draft.study.as_ref().map(|s| &s.study_instance_uid)
         {
             return Err(StoreError::Invalid(
-                "a draft's reader, study and superseded version cannot change".into(),
+                "a draft's reader, read number, study and superseded version cannot change".into(),
             ));
         }
         if session.role().is_blinded() && draft.visit.is_some() && stored.visit != draft.visit {

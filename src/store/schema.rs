@@ -151,6 +151,23 @@ CREATE TABLE key_revocations (
 );
 ALTER TABLE readers ADD COLUMN certificate_json TEXT;
 "#,
+    // 4: blinded re-reads: read number 2 of the same reader, chosen at random with a recorded seed.
+    r#"
+ALTER TABLE reads ADD COLUMN read_number INTEGER NOT NULL DEFAULT 1 CHECK (read_number IN (1, 2));
+DROP INDEX one_read_per_reader_and_study;
+CREATE UNIQUE INDEX one_read_per_reader_study_and_number ON reads(study_uid, reader_id, read_number)
+    WHERE study_uid IS NOT NULL;
+CREATE TABLE rereads (
+    study_uid TEXT NOT NULL REFERENCES studies(study_uid),
+    reader_id TEXT NOT NULL REFERENCES readers(id),
+    first_read_id TEXT NOT NULL REFERENCES reads(id),
+    seed TEXT NOT NULL,
+    not_before_utc TEXT NOT NULL,
+    assigned_utc TEXT NOT NULL,
+    assigned_by TEXT NOT NULL,
+    PRIMARY KEY (study_uid, reader_id)
+);
+"#,
 ];
 
 /// Number of migrations this build knows (the `user_version` of an up-to-date database).

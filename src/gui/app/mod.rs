@@ -92,6 +92,8 @@ pub struct App {
     pub export: crate::gui::export::ExportState,
     /// Baseline vs follow-up compare and longitudinal plot windows.
     pub compare: crate::gui::compare::CompareState,
+    /// Review ▸ Reader agreement window.
+    pub agreement: crate::gui::agreement::AgreementState,
     /// The adjudication window (Review ▸ Adjudicate…).
     pub adjudication: crate::gui::adjudicate::AdjudicationState,
     loader: Option<Loader<dyn ImageFile>>,
@@ -159,6 +161,7 @@ impl App {
             records: Default::default(),
             export: Default::default(),
             compare: Default::default(),
+            agreement: Default::default(),
             adjudication: Default::default(),
             loader,
             decoder,

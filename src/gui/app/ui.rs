@@ -88,6 +88,8 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     commands.extend(adjudication.into_iter().map(Command::Adjudicate));
     // Compare visits / longitudinal plot windows (applies its own commands).
     crate::gui::compare::show(&ctx, app);
+    // Reader agreement window (applies its own commands).
+    crate::gui::agreement::show(&ctx, app);
     commands
 }
 
@@ -152,6 +154,8 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
             ui.separator();
             // Compare visits… / Longitudinal plot… (baseline vs follow-up).
             crate::gui::compare::review_menu_ui(ui, &mut app.compare);
+            ui.separator();
+            crate::gui::agreement::review_menu_ui(ui, &mut app.agreement);
         });
         ui.menu_button("View", |ui| {
             if ui

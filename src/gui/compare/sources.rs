@@ -48,7 +48,7 @@ pub fn load_folder(folder: &Path) -> Result<(Vec<LoadedReport>, Vec<String>), St
 }
 
 /// The admin session and the open database, or the message to show.
-fn admin_store(records: &RecordsModel) -> Result<(Store, Session, PathBuf), String> {
+pub(crate) fn admin_store(records: &RecordsModel) -> Result<(Store, Session, PathBuf), String> {
     let session = records
         .session
         .clone()
