@@ -16,7 +16,7 @@ use echolab::report::draft::{GradingChoice, draft_from_grade_input};
 use echolab::signing::KdfParams;
 use echolab::store::{ImportOptions, Role, Store, StoreError};
 use serde_json::Value;
-use store_fixture::{PASS, creds, t0, write_dicom};
+use store_fixture::{LAB_PASS, PASS, creds, t0, write_dicom};
 use time::Duration;
 
 const SUBJECTS: usize = 20;
@@ -109,6 +109,7 @@ fn agreement(args: &[&str]) -> Value {
 fn build(dir: &Path, db: &Path) -> Vec<String> {
     let mut store = Store::open(db).unwrap();
     store.set_kdf_params(KdfParams::insecure_fast_for_tests());
+    store.init_lab("setup", "Test lab", LAB_PASS, t0()).unwrap();
     for (id, role) in [
         ("r1", Role::Reader),
         ("r2", Role::Reader),

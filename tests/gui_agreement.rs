@@ -96,5 +96,5 @@ fn agreement_window_loads_csv_plots_filters_and_exports() {
     h.run_ok();
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("scope,parameter,unit,n,raters,missing"));
-    assert!(text.contains("inter,mr_eroa,cm²,4,2,0,"), "{text}");
+    assert!(text.contains("inter,mr_eroa,cm2,4,2,0,"), "{text}");
 }

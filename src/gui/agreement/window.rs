@@ -188,7 +188,12 @@ fn table_ui(ui: &mut Ui, state: &AgreementState) -> Vec<AgreementCommand> {
                 let name = if c(2).is_empty() {
                     parameter.clone()
                 } else {
-                    format!("{parameter} ({})", c(2))
+                    // The table and its CSV keep the canonical ASCII symbol; the screen shows cm².
+                    let unit = c(2);
+                    let shown = crate::measure::Unit::parse(&unit)
+                        .map(|u| u.display_symbol().to_owned())
+                        .unwrap_or(unit);
+                    format!("{parameter} ({shown})")
                 };
                 if ui.selectable_label(selected, name).clicked() {
                     out.push(AgreementCommand::Select(scope, parameter));
