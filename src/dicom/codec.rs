@@ -191,17 +191,14 @@ pub(crate) fn turbo_output(header: &Header, syntax: Syntax) -> Option<Output> {
 
 /// An 8-bit JPEG frame (see [`turbo_output`]) decoded to display RGB straight into `out`
 /// (`columns × rows × 3` bytes; grey replicated; YBR components the codec left as stored
-/// converted here). A codec panic becomes an error.
+/// converted here). The caller catches a codec panic ([`super::quiet::catch`]).
 pub(crate) fn decode_jpeg_rgb_into(
     header: &Header,
     encoded: &[u8],
     out: &mut [u8],
 ) -> Result<(), String> {
     let (width, height) = (usize::from(header.columns), usize::from(header.rows));
-    let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        super::turbo::decode_into(encoded, width, height, Output::Rgb, out)
-    }))
-    .unwrap_or_else(|_| Err("the codec failed on corrupt data".to_owned()))?;
+    let converted = super::turbo::decode_into(encoded, width, height, Output::Rgb, out)?;
     if !converted && header.samples_per_pixel == 3 && stored_ybr(&header.photometric) {
         super::color::ybr_full_to_rgb(out);
     }

@@ -258,8 +258,14 @@ impl DicomFile {
         let pixels = self.header.pixels_per_frame();
         if codec::direct_rgb(&self.header, self.syntax) {
             let encoded = self.pixels.frame(index, count)?;
+            super::codestream::check_frame(&self.header, self.syntax, &encoded)
+                .map_err(decode_error)?;
             out.resize(pixels * 3, 0);
-            codec::decode_jpeg_rgb_into(&self.header, &encoded, out).map_err(decode_error)?;
+            super::quiet::catch("the codec failed on corrupt data", || {
+                codec::decode_jpeg_rgb_into(&self.header, &encoded, out)
+            })
+            .and_then(|decoded| decoded)
+            .map_err(decode_error)?;
             if self.header.photometric == Photometric::Monochrome1 {
                 out.iter_mut().for_each(|v| *v = 255 - *v);
             }
