@@ -539,10 +539,7 @@ mod tests {
                 "patient_id,subject_code\nMRN-SECRET,T-1\nMRN-OTHER,T-1\n",
                 "line 3: subject code T-1 repeated",
             ),
-            (
-                "patient_id,subject_code\n\"MRN-SECRET,T-1\n",
-                "line 2:",
-            ),
+            ("patient_id,subject_code\n\"MRN-SECRET,T-1\n", "line 2:"),
         ] {
             let e = SubjectMap::parse_csv(text).unwrap_err();
             assert!(e.starts_with(expect) || e.contains(expect), "{e}");
