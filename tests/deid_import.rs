@@ -221,6 +221,7 @@ fn deidentified_import_leaks_no_identifier_anywhere() {
         "{rows}"
     );
     assert!(rows.contains("SITE-7"), "{rows}");
+    assert!(rows.contains("\"deidentified\""), "{rows}");
     assert_free_of("the database rows", rows.as_bytes(), &needles);
     let patient_ids: Vec<Option<String>> = conn
         .prepare("SELECT patient_id FROM studies")
@@ -280,6 +281,24 @@ fn deidentified_import_leaks_no_identifier_anywhere() {
         ],
     );
     let log2 = text(&again);
+    // The copies may not be stored inside the folder being imported.
+    let inside = echolab(
+        &db,
+        &config,
+        &[
+            "db",
+            "import",
+            &input.to_string_lossy(),
+            "--deidentify",
+            "--trial-id",
+            TRIAL,
+            "--store-dir",
+            &input.join("copies").to_string_lossy(),
+        ],
+    );
+    assert_eq!(inside.status.code(), Some(2));
+    assert!(text(&inside).contains("must not be inside the folder imported"));
+    assert!(!input.join("copies").exists());
     assert_eq!(again.status.code(), Some(0), "{log2}");
     assert!(
         log2.contains("subject TX-0042 visit screening/baseline: 0 file(s) added, 1 already known"),

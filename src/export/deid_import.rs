@@ -162,6 +162,13 @@ pub fn import_deidentified(
     let folder_scrub = Scrubber::for_path(folder, folder);
     let store_err =
         |e: crate::store::StoreError| ExportError::Invalid(folder_scrub.clean(&e.to_string()));
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    if canon(&options.store_dir).starts_with(canon(folder)) {
+        return Err(ExportError::Invalid(
+            "the folder of the de-identified copies must not be inside the folder imported"
+                .to_owned(),
+        ));
+    }
     let paths = list_files(folder)
         .map_err(|_| ExportError::Invalid("cannot list the folder to import".to_owned()))?;
     let mut skipped: Vec<(PathBuf, String)> = Vec::new();

@@ -482,11 +482,20 @@ impl Store {
                     AuditAction::Modify
                 },
                 old_value: None,
-                new_value: Some(json!({
-                    "subject_id": subject,
-                    "visit": visit.map(Visit::code),
-                    "files_added": added,
-                })),
+                new_value: Some(if origin.is_some() {
+                    json!({
+                        "subject_id": subject,
+                        "visit": visit.map(Visit::code),
+                        "files_added": added,
+                        "deidentified": "PS3.15 basic profile, clean pixel data, full dates",
+                    })
+                } else {
+                    json!({
+                        "subject_id": subject,
+                        "visit": visit.map(Visit::code),
+                        "files_added": added,
+                    })
+                }),
                 ruleset: None,
             });
         }
