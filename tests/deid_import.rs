@@ -510,3 +510,128 @@ fn plain_import_audits_subject_codes_not_patient_ids() {
         .unwrap();
     assert_eq!(stored, pid);
 }
+
+/// Identifier values of a real file's header worth searching for: every PN value, the patient
+/// module's LO and DA values and the institution, split into name components. Short values
+/// that could occur by chance in a decimal UID or a hex digest (e.g. `1234`, `abcd`) are left
+/// out.
+fn header_identifiers(src: &SourceImage) -> Vec<String> {
+    src.text_values()
+        .into_iter()
+        .filter(|v| {
+            v.vr == "PN"
+                || (v.tag.0 == 0x0010 && matches!(v.vr.as_str(), "LO" | "DA" | "SH"))
+                || v.tag == (0x0008, 0x0080)
+        })
+        .flat_map(|v| {
+            v.value
+                .split(['\\', '^', '='])
+                .map(|s| s.trim().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| s.len() >= 8 || (s.len() >= 4 && !s.chars().all(|c| c.is_ascii_hexdigit())))
+        .collect()
+}
+
+#[test]
+fn real_corpus_imports_de_identified_without_identifiers() {
+    let base = std::env::var_os("ECHOLAB_REAL_DICOM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/dicom"));
+    let corpus = [
+        base.join("files"),
+        PathBuf::from("/work/shared/dicom/files"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+    .expect("real DICOM corpus not found (set ECHOLAB_REAL_DICOM)");
+    let mut needles = Vec::new();
+    let mut inputs = Vec::new();
+    dcm_files(&corpus, &mut inputs);
+    for f in &inputs {
+        if let Ok(src) = SourceImage::open(f) {
+            needles.extend(header_identifiers(&src));
+        }
+    }
+    needles.sort();
+    needles.dedup();
+    assert!(needles.len() >= 10, "{needles:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    let out = echolab(
+        &db,
+        &dir.path().join("config"),
+        &[
+            "db",
+            "import",
+            &corpus.to_string_lossy(),
+            "--deidentify",
+            "--trial-id",
+            "REAL-1",
+        ],
+    );
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let imported = log.lines().filter(|l| l.starts_with("new study")).count();
+    assert!(imported >= 10, "{log}");
+    // Files without regions are refused, named by position and file name only.
+    assert!(
+        log.contains(": refused for de-identified image export"),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .filter(|l| l.starts_with("skipped "))
+            .all(|l| l.starts_with("skipped #")),
+        "{log}"
+    );
+    assert_free_of("the command's output", log.as_bytes(), &needles);
+    // The database file, byte for byte, leaving out words of its own schema ("MARY" is in
+    // "PRIMARY KEY").
+    let schema: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT group_concat(sql, ' ') FROM sqlite_master",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let schema = schema.to_ascii_uppercase();
+    let db_needles: Vec<String> = needles
+        .iter()
+        .filter(|n| !schema.contains(&n.to_ascii_uppercase()))
+        .cloned()
+        .collect();
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            assert_free_of(
+                &p.display().to_string(),
+                &std::fs::read(&p).unwrap(),
+                &db_needles,
+            );
+        }
+    }
+    let mut copies = Vec::new();
+    dcm_files(&dir.path().join("lab-images"), &mut copies);
+    assert_eq!(copies.len(), imported, "one file per imported study here");
+    for f in &copies {
+        let src = SourceImage::open(f).unwrap();
+        for v in src.text_values() {
+            if !matches!(
+                v.vr.as_str(),
+                "PN" | "LO" | "SH" | "DA" | "LT" | "ST" | "UT"
+            ) {
+                continue;
+            }
+            let parts: Vec<&str> = v.value.split(['\\', '^', '=']).map(str::trim).collect();
+            assert!(
+                !needles
+                    .iter()
+                    .any(|n| parts.contains(&n.as_str()) || v.value.contains(n.as_str())),
+                "{}: {v:?}",
+                f.display()
+            );
+        }
+    }
+}

@@ -2,7 +2,8 @@
 //! database registers de-identified copies of a site's files, never the files themselves.
 //!
 //! 1. Every file of the folder (recursively, in name order) is checked: readable DICOM, a
-//!    Patient ID (else a Clinical Trial Subject ID) to give a subject code to, and a Clean Pixel
+//!    Patient ID (else a Clinical Trial Subject ID; else the study is a subject of its own) to
+//!    give a subject code to, and a Clean Pixel
 //!    Data mask ([`super::masks::clean_rects`]: US data regions, or the device's explicit mask;
 //!    files without either are skipped, never stored with their burned-in text).
 //! 2. Each patient gets a subject code ([`Store::resolve_subject_codes`]: stored code, else the
@@ -35,6 +36,7 @@ use crate::store::{ImportOptions, ImportSummary, PreparedFile, Store, SubjectMap
 
 const PATIENT_ID: TagId = (0x0010, 0x0020);
 const CLINICAL_TRIAL_SUBJECT_ID: TagId = (0x0012, 0x0040);
+const STUDY_INSTANCE_UID: TagId = (0x0020, 0x000D);
 const CLINICAL_TRIAL_SITE_ID: TagId = (0x0012, 0x0030);
 const CLINICAL_TRIAL_TIME_POINT_ID: TagId = (0x0012, 0x0050);
 /// Values of these tags are not identifiers (they name the device in refusal messages).
@@ -184,12 +186,14 @@ pub fn import_deidentified(
             }
         };
         scrub.add_source(&src);
-        let Some(patient) =
-            text(&src, PATIENT_ID).or_else(|| text(&src, CLINICAL_TRIAL_SUBJECT_ID))
+        // Files without a Patient ID: each study is a subject of its own (never merged).
+        let Some(patient) = text(&src, PATIENT_ID)
+            .or_else(|| text(&src, CLINICAL_TRIAL_SUBJECT_ID))
+            .or_else(|| text(&src, STUDY_INSTANCE_UID).map(|u| format!("study {u}")))
         else {
             skipped.push((
                 label(index, path),
-                "no Patient ID to give a subject code to".to_owned(),
+                "no Patient ID and no Study Instance UID".to_owned(),
             ));
             continue;
         };
