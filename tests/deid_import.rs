@@ -310,7 +310,41 @@ fn deidentified_import_leaks_no_identifier_anywhere() {
     );
 
     // The code table is admins' only, and holds no Patient ID.
-    let mut store = admin_and_reader(&db);
+    drop(admin_and_reader(&db));
+    let pass = d.join("pass");
+    std::fs::write(&pass, store_fixture::PASS).unwrap();
+    let patients = d.join("patients.txt");
+    std::fs::write(&patients, format!("{PID}\nNOBODY-1\n")).unwrap();
+    let lookup = |reader: &str| {
+        echolab(
+            &db,
+            &config,
+            &[
+                "db",
+                "subject-codes",
+                "--trial-id",
+                TRIAL,
+                "--reader",
+                reader,
+                "--passphrase-file",
+                &pass.to_string_lossy(),
+                "--patients",
+                &patients.to_string_lossy(),
+            ],
+        )
+    };
+    let out = lookup("boss");
+    let log3 = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log3}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "line 1: TX-0042\nline 2: not coded in this trial\n"
+    );
+    let out = lookup("r1");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("access denied"), "{}", text(&out));
+    assert!(!text(&out).contains(PID));
+    let mut store = Store::open(&db).unwrap();
     let t0 = store_fixture::t0();
     let reader = store.sign_in(&store_fixture::creds("r1"), t0).unwrap();
     let admin = store.sign_in(&store_fixture::creds("boss"), t0).unwrap();

@@ -65,6 +65,22 @@ pub enum DbCommand {
         #[arg(long, value_name = "FILE", requires = "deidentify")]
         mask: Option<PathBuf>,
     },
+    /// Subject codes of a trial (admins): list them, or look up the codes of the Patient IDs
+    /// in a file (one per line; printed by line number, never echoed).
+    SubjectCodes {
+        /// Trial (empty string: imports without a trial).
+        #[arg(long, value_name = "ID")]
+        trial_id: String,
+        /// Admin's reader id.
+        #[arg(long)]
+        reader: String,
+        /// File holding the admin's passphrase.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: PathBuf,
+        /// File of Patient IDs, one per line, to look up.
+        #[arg(long, value_name = "FILE")]
+        patients: Option<PathBuf>,
+    },
     /// Print where the database is and its schema version.
     Info,
 }
@@ -153,6 +169,49 @@ pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
             print_summary(&summary);
             if summary.studies.is_empty() {
                 anyhow::bail!("no DICOM study found in {}", folder.display());
+            }
+        }
+        DbCommand::SubjectCodes {
+            trial_id,
+            reader,
+            passphrase_file,
+            patients,
+        } => {
+            let passphrase = super::read_passphrase(passphrase_file)?;
+            let session = store.sign_in(
+                &crate::store::Credentials {
+                    reader_id: reader.clone(),
+                    passphrase,
+                },
+                now_utc(),
+            )?;
+            match patients {
+                None => {
+                    for r in store.subject_codes(&session, Some(trial_id))? {
+                        println!(
+                            "{} {} ({}, {})",
+                            r.trial_id, r.subject_code, r.source, r.created_utc
+                        );
+                    }
+                }
+                Some(file) => {
+                    // Refuse before reading anything when the session may not look codes up.
+                    store.subject_codes(&session, Some(trial_id))?;
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    for (i, line) in text.lines().enumerate() {
+                        let id = line.trim();
+                        if id.is_empty() {
+                            continue;
+                        }
+                        let code = store.subject_code_of(&session, trial_id, id)?;
+                        println!(
+                            "line {}: {}",
+                            i + 1,
+                            code.as_deref().unwrap_or("not coded in this trial")
+                        );
+                    }
+                }
             }
         }
         DbCommand::Info => {
