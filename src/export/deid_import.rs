@@ -12,16 +12,17 @@
 //!    basic profile with full dates, UIDs mapped by [`Deidentifier::uid`] as every export of the
 //!    trial maps them, pixels cleaned) to `<store dir>/<new Study UID>/<new SOP UID>.dcm`,
 //!    atomically. A copy that already exists is compared, never overwritten.
-//! 4. The copies are registered ([`Store::import_prepared`]); the Patient ID → code pair is
-//!    recorded (as a keyed digest) in the study's transaction. If registering fails, the copies
-//!    this import wrote are removed.
+//! 4. The copies are registered study by study ([`Store::import_prepared`], one transaction
+//!    each); the Patient ID → code pair is recorded (as a keyed digest) in the study's
+//!    transaction. A study that cannot be registered loses the copies this import wrote for it
+//!    and its files are skipped with the reason.
 //!
 //! Nothing this module returns names an original identifier: skipped files are named `#N
 //! <file name>` (N = position in the walk order, from 1), and every reason is scrubbed of the
 //! file's patient-module and other person/institution values (PN, LO, SH, DA) and of its folder
 //! path before it is returned.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
@@ -220,8 +221,8 @@ pub fn import_deidentified(
         .map_err(store_err)?;
 
     let staging = options.store_dir.join(".staging");
-    let mut written_new: Vec<PathBuf> = Vec::new();
-    let mut prepared = Vec::new();
+    // Copies by new study: (label of the source, copy, newly written by this import).
+    let mut by_study: BTreeMap<PathBuf, Vec<(PathBuf, PreparedFile, bool)>> = BTreeMap::new();
     let mut seen_outputs = BTreeSet::new();
     for c in candidates {
         let Some(code) = codes.iter().find(|k| k.patient_id == c.patient) else {
@@ -266,7 +267,8 @@ pub fn import_deidentified(
             )));
             continue;
         }
-        if cleaned.output != final_path {
+        let new = cleaned.output == final_path;
+        if !new {
             let same = match (std::fs::read(&cleaned.output), std::fs::read(&final_path)) {
                 (Ok(a), Ok(b)) => a == b,
                 _ => false,
@@ -279,15 +281,18 @@ pub fn import_deidentified(
                 )));
                 continue;
             }
-        } else {
-            written_new.push(final_path.clone());
         }
-        prepared.push(PreparedFile {
-            path: final_path,
-            code: code.clone(),
-            visit: c.visit,
-            site: c.site.clone(),
-        });
+        let study_dir = final_path.parent().map(Path::to_owned).unwrap_or_default();
+        by_study.entry(study_dir).or_default().push((
+            label(c.index, &c.path),
+            PreparedFile {
+                path: final_path,
+                code: code.clone(),
+                visit: c.visit,
+                site: c.site.clone(),
+            },
+            new,
+        ));
     }
     let _ = std::fs::remove_dir(&staging);
     let import_options = ImportOptions {
@@ -296,24 +301,30 @@ pub fn import_deidentified(
         trial: Some(trial),
         site: options.site.clone(),
     };
-    let result = if prepared.is_empty() {
-        Ok(ImportSummary::default())
-    } else {
-        store.import_prepared(actor, &prepared, &import_options, now)
-    };
-    match result {
-        Ok(mut summary) => {
-            skipped.append(&mut summary.skipped);
-            summary.skipped = skipped;
-            Ok(summary)
-        }
-        Err(e) => {
-            for p in &written_new {
-                let _ = std::fs::remove_file(p);
+    // One registration (one transaction) per study: a study that cannot be registered loses
+    // the copies this import wrote for it, and its files are skipped with the reason.
+    let mut summary = ImportSummary::default();
+    for (_, files) in by_study {
+        let prepared: Vec<PreparedFile> = files.iter().map(|f| f.1.clone()).collect();
+        match store.import_prepared(actor, &prepared, &import_options, now) {
+            Ok(mut s) => {
+                summary.studies.append(&mut s.studies);
+                summary.skipped.append(&mut s.skipped);
             }
-            Err(store_err(e))
+            Err(e) => {
+                let why = folder_scrub.clean(&format!("not registered: {e}"));
+                for (label, file, new) in files {
+                    if new {
+                        let _ = std::fs::remove_file(&file.path);
+                    }
+                    skipped.push((label, why.clone()));
+                }
+            }
         }
     }
+    skipped.append(&mut summary.skipped);
+    summary.skipped = skipped;
+    Ok(summary)
 }
 
 #[cfg(test)]
