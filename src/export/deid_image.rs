@@ -176,18 +176,7 @@ pub fn export_dicom_images(
     // Check every file before writing anything, and learn the subjects.
     let mut subjects = Vec::new();
     for path in files {
-        let info = crate::dicom::read_info(path).map_err(|e| encode_error(path, e.to_string()))?;
-        clean_rects(&info.header, &info.calibration, masks).map_err(|m| encode_error(path, m))?;
-        if info.header.bits_allocated != 8 {
-            return Err(encode_error(
-                path,
-                format!(
-                    "{} bits allocated: only 8-bit images can be cleaned and re-encoded \
-                     losslessly",
-                    info.header.bits_allocated
-                ),
-            ));
-        }
+        check_cleanable(path, masks)?;
         let src = SourceImage::open(path).map_err(|e| encode_error(path, e.to_string()))?;
         subjects.extend(subject_of(&src));
     }
@@ -214,6 +203,23 @@ pub fn export_dicom_images(
         });
     }
     Ok(written)
+}
+
+/// Checks that `path` can be cleaned: readable, a mask for it (regions or the device's explicit
+/// mask), 8-bit samples. `Err` names the reason.
+pub fn check_cleanable(path: &Path, masks: &MaskBook) -> Result<(), ExportError> {
+    let info = crate::dicom::read_info(path).map_err(|e| encode_error(path, e.to_string()))?;
+    clean_rects(&info.header, &info.calibration, masks).map_err(|m| encode_error(path, m))?;
+    if info.header.bits_allocated != 8 {
+        return Err(encode_error(
+            path,
+            format!(
+                "{} bits allocated: only 8-bit images can be cleaned and re-encoded losslessly",
+                info.header.bits_allocated
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes and masks every frame of `file`: the cleaned reference samples and the counts.
@@ -246,6 +252,21 @@ fn clean_one(
     deid: &Deidentifier,
     masks: &MaskBook,
     out: &Path,
+) -> Result<CleanedImage, ExportError> {
+    clean_image(path, deid, None, masks, &|_study, sop| {
+        out.join(format!("{sop}.dcm"))
+    })
+}
+
+/// Writes the de-identified, pixel-cleaned copy of one file (see the module docs) to the path
+/// `output(new Study Instance UID, new SOP Instance UID)` gives, atomically. The subject is
+/// `subject` when given, else the file's subject mapped by `deid`.
+pub fn clean_image(
+    path: &Path,
+    deid: &Deidentifier,
+    subject: Option<&str>,
+    masks: &MaskBook,
+    output: &dyn Fn(&str, &str) -> PathBuf,
 ) -> Result<CleanedImage, ExportError> {
     let err = |m: String| encode_error(path, m);
     let file = DicomFile::open(path).map_err(|e| err(e.to_string()))?;
@@ -293,7 +314,10 @@ fn clean_one(
         }
         put(&mut w, IMAGE_TYPE, &values.join("\\"))?;
     }
-    let subject = deid.subject(subject_of(&src).as_deref());
+    let subject = match subject {
+        Some(s) => s.to_owned(),
+        None => deid.subject(subject_of(&src).as_deref()),
+    };
     put(&mut w, PATIENT_NAME, &subject)?;
     put(&mut w, PATIENT_ID, &subject)?;
     for &t in EMPTIED {
@@ -338,7 +362,18 @@ fn clean_one(
             FULL_DATES_OPTION_CODE,
         ],
     );
-    let output = out.join(format!("{new_sop}.dcm"));
+    let new_study = src
+        .text(STUDY_INSTANCE_UID)
+        .filter(|s| !s.trim().is_empty())
+        .map(|u| deid.uid(&u))
+        .ok_or_else(|| err("no Study Instance UID".to_owned()))?;
+    let output = output(&new_study, &new_sop);
+    if let Some(dir) = output.parent() {
+        std::fs::create_dir_all(dir).map_err(|error| ExportError::Io {
+            path: dir.to_owned(),
+            error,
+        })?;
+    }
     w.write(&output).map_err(|e| ExportError::Encode {
         path: output.clone(),
         message: e.to_string(),

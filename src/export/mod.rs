@@ -18,6 +18,7 @@ pub mod agreement_pdf;
 pub mod csv;
 pub mod db;
 pub mod deid_image;
+pub mod deid_import;
 pub mod deident;
 pub mod images;
 pub mod json;

@@ -1,5 +1,14 @@
 //! Importing a folder of DICOM files: registers studies, their files (UIDs + SHA-256) and the
 //! subject and visit (from the header's Clinical Trial attributes, or given by the user).
+//!
+//! The subject is a subject code, never the raw Patient ID: `--subject`, else the Clinical Trial
+//! Subject ID, else the code the admin-only table gives the Patient ID in the trial (see
+//! [`super::subject_codes`]). The Patient ID of an identified import stays in the `studies` row
+//! (`patient_id`), never in the audit trail.
+//!
+//! De-identified copies (written by `export::deid_import`) are registered with
+//! [`Store::import_prepared`]: their subject code and visit come from the original header and the
+//! site's map, and the code is recorded in the same transaction as the study.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -14,6 +23,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::subject_codes::{self, PatientCode};
 use super::{Store, StoreError, StoreResult, audit_all};
 use crate::audit::{AuditAction, EntityType, NewAuditEntry};
 use crate::dicom::uid::validate_uid;
@@ -58,6 +68,27 @@ pub struct ImportSummary {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
+/// A de-identified copy to register, with what its original header said (kept out of the copy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedFile {
+    /// The de-identified copy.
+    pub path: PathBuf,
+    /// The subject code of its patient (recorded with the study).
+    pub code: PatientCode,
+    /// Visit of the original header (Clinical Trial Time Point ID), if any.
+    pub visit: Option<Visit>,
+    /// Site of the original header (Clinical Trial Site ID), if any.
+    pub site: Option<String>,
+}
+
+/// What a study's files say about it beyond their headers (de-identified imports).
+#[derive(Debug, Clone)]
+struct Origin {
+    code: PatientCode,
+    visit: Option<Visit>,
+    site: Option<String>,
+}
+
 /// Header facts of one file.
 #[derive(Debug, Clone)]
 struct FileFacts {
@@ -89,6 +120,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every regular file under `folder` (recursively, in name order; symlinks are not followed).
+pub fn list_files(folder: &Path) -> StoreResult<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    walk(folder, &mut paths).map_err(|e| StoreError::File {
+        path: folder.to_owned(),
+        message: format!("cannot list folder: {e}"),
+    })?;
+    Ok(paths)
 }
 
 fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
@@ -173,11 +214,7 @@ impl Store {
         options: &ImportOptions,
         now: OffsetDateTime,
     ) -> StoreResult<ImportSummary> {
-        let mut paths = Vec::new();
-        walk(folder, &mut paths).map_err(|e| StoreError::File {
-            path: folder.to_owned(),
-            message: format!("cannot list folder: {e}"),
-        })?;
+        let paths = list_files(folder)?;
         let mut summary = ImportSummary::default();
         let mut by_study: BTreeMap<String, Vec<FileFacts>> = BTreeMap::new();
         for p in paths {
@@ -188,39 +225,118 @@ impl Store {
         }
         for (study_uid, files) in by_study {
             let imported =
-                self.register_study(actor, &study_uid, &files, options, now, &mut summary)?;
+                self.register_study(actor, &study_uid, &files, options, None, now, &mut summary)?;
             summary.studies.push(imported);
         }
         Ok(summary)
     }
 
+    /// Registers de-identified copies under `options.trial` (required). Each study takes the
+    /// subject code, visit and site of its first file (`options` still override visit and site),
+    /// and the code is recorded in the admin-only table in the study's transaction. The studies
+    /// row keeps no Patient ID.
+    pub fn import_prepared(
+        &mut self,
+        actor: &str,
+        files: &[PreparedFile],
+        options: &ImportOptions,
+        now: OffsetDateTime,
+    ) -> StoreResult<ImportSummary> {
+        if options.trial.is_none() {
+            return Err(StoreError::Invalid(
+                "a de-identified import needs a trial id".to_owned(),
+            ));
+        }
+        let mut summary = ImportSummary::default();
+        let mut by_study: BTreeMap<String, (Origin, Vec<FileFacts>)> = BTreeMap::new();
+        for p in files {
+            match read_facts(&p.path) {
+                Ok(f) => {
+                    by_study
+                        .entry(f.study_uid.clone())
+                        .or_insert_with(|| {
+                            (
+                                Origin {
+                                    code: p.code.clone(),
+                                    visit: p.visit,
+                                    site: p.site.clone(),
+                                },
+                                Vec::new(),
+                            )
+                        })
+                        .1
+                        .push(f);
+                }
+                Err(reason) => summary.skipped.push((p.path.clone(), reason)),
+            }
+        }
+        for (study_uid, (origin, files)) in by_study {
+            let imported = self.register_study(
+                actor,
+                &study_uid,
+                &files,
+                options,
+                Some(&origin),
+                now,
+                &mut summary,
+            )?;
+            summary.studies.push(imported);
+        }
+        Ok(summary)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn register_study(
         &mut self,
         actor: &str,
         study_uid: &str,
         files: &[FileFacts],
         options: &ImportOptions,
+        origin: Option<&Origin>,
         now: OffsetDateTime,
         summary: &mut ImportSummary,
     ) -> StoreResult<ImportedStudy> {
         let first = files
             .first()
             .ok_or_else(|| StoreError::Invalid(format!("study {study_uid} has no files")))?;
-        let subject = options
-            .subject
-            .clone()
-            .or_else(|| first.trial_subject.clone())
-            .or_else(|| first.patient_id.clone());
-        let header_visit = first
-            .time_point
-            .as_deref()
-            .and_then(|t| t.parse::<Visit>().ok());
+        let header_visit = match origin {
+            Some(o) => o.visit,
+            None => first
+                .time_point
+                .as_deref()
+                .and_then(|t| t.parse::<Visit>().ok()),
+        };
         let visit = options.visit.or(header_visit);
         let trial = options.trial.clone().or_else(|| first.protocol_id.clone());
-        let site = options.site.clone().or_else(|| first.site_id.clone());
+        let site = match origin {
+            Some(o) => options.site.clone().or_else(|| o.site.clone()),
+            None => options.site.clone().or_else(|| first.site_id.clone()),
+        };
+        let site_name = if origin.is_some() {
+            None // the institution is an identifier
+        } else {
+            first.site_name.clone()
+        };
+        let patient_id = if origin.is_some() {
+            None
+        } else {
+            first.patient_id.clone()
+        };
         let folder = first.path.parent().map(|p| p.display().to_string());
 
         let tx = self.write_tx()?;
+        let trial_key = trial.clone().unwrap_or_default();
+        let subject = match (origin, &options.subject, &first.trial_subject) {
+            (Some(o), _, _) => {
+                subject_codes::record_code(&tx, &trial_key, &o.code, now)?;
+                Some(o.code.subject_code.clone())
+            }
+            (None, Some(s), _) | (None, None, Some(s)) => Some(s.clone()),
+            (None, None, None) => match &first.patient_id {
+                Some(pid) => Some(subject_codes::code_for(&tx, &trial_key, pid, now)?),
+                None => None,
+            },
+        };
         if let Some(t) = &trial {
             tx.execute(
                 "INSERT OR IGNORE INTO trials (id, name) VALUES (?1, ?1)",
@@ -230,7 +346,7 @@ impl Store {
         if let Some(s) = &site {
             tx.execute(
                 "INSERT OR IGNORE INTO sites (id, trial_id, name) VALUES (?1, ?2, ?3)",
-                params![s, trial, first.site_name],
+                params![s, trial, site_name],
             )?;
         }
         if let Some(subj) = &subject {
@@ -271,7 +387,7 @@ impl Store {
                         study_uid,
                         subject,
                         visit_id,
-                        first.patient_id,
+                        patient_id,
                         first.study_date,
                         folder,
                         format_utc(now)
@@ -366,11 +482,20 @@ impl Store {
                     AuditAction::Modify
                 },
                 old_value: None,
-                new_value: Some(json!({
-                    "subject_id": subject,
-                    "visit": visit.map(Visit::code),
-                    "files_added": added,
-                })),
+                new_value: Some(if origin.is_some() {
+                    json!({
+                        "subject_id": subject,
+                        "visit": visit.map(Visit::code),
+                        "files_added": added,
+                        "deidentified": "PS3.15 basic profile, clean pixel data, full dates",
+                    })
+                } else {
+                    json!({
+                        "subject_id": subject,
+                        "visit": visit.map(Visit::code),
+                        "files_added": added,
+                    })
+                }),
                 ruleset: None,
             });
         }

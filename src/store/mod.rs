@@ -46,6 +46,7 @@ pub mod reads;
 mod rereads;
 mod schema;
 mod sign;
+pub mod subject_codes;
 mod trials;
 
 use std::path::{Path, PathBuf};
@@ -58,11 +59,12 @@ use crate::signing::{KdfParams, SigningError};
 
 pub use access::{StudyView, WorkStatus, WorklistItem};
 pub use agreement::SignedRead;
-pub use import::{ImportOptions, ImportSummary};
+pub use import::{ImportOptions, ImportSummary, PreparedFile, list_files};
 pub use readers::{Credentials, KeyCheck, ReaderInfo, Role, Session};
 pub use reads::{OpenedRead, ReadSummary, SaveOutcome, VersionInfo};
 pub use rereads::{RereadAssignment, RereadSelection};
 pub use schema::SCHEMA_VERSION;
+pub use subject_codes::{CodeSource, PatientCode, SubjectCodeRow, SubjectMap};
 
 /// Environment variable that overrides the default database path.
 pub const DB_ENV: &str = "ECHOLAB_DB";

@@ -168,6 +168,23 @@ CREATE TABLE rereads (
     PRIMARY KEY (study_uid, reader_id)
 );
 "#,
+    // 5: subject codes of imported patients (admin only). The site's Patient ID is kept only as
+    // a keyed SHA-256 digest (`patient_key`), keyed by the random per-database secret below.
+    r#"
+CREATE TABLE subject_code_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret_hex TEXT NOT NULL
+);
+CREATE TABLE subject_codes (
+    trial_id TEXT NOT NULL,
+    patient_key TEXT NOT NULL,
+    subject_code TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('map','generated')),
+    created_utc TEXT NOT NULL,
+    PRIMARY KEY (trial_id, patient_key),
+    UNIQUE (trial_id, subject_code)
+);
+"#,
 ];
 
 /// Number of migrations this build knows (the `user_version` of an up-to-date database).

@@ -7,8 +7,9 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
 use super::{actor, open_store};
+use crate::export::deid_import::{DeidImport, default_store_dir, import_deidentified};
 use crate::report::{Visit, now_utc};
-use crate::store::ImportOptions;
+use crate::store::{ImportOptions, ImportSummary, SubjectMap};
 
 /// Arguments of `echolab db`.
 #[derive(Debug, Args)]
@@ -22,12 +23,14 @@ pub struct DbArgs {
 
 /// `db` subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum DbCommand {
     /// Register the studies of a folder (UIDs and SHA-256 of every DICOM file).
     Import {
         /// Folder to walk (recursively).
         folder: PathBuf,
-        /// Subject id for the studies (default: Clinical Trial Subject ID, else Patient ID).
+        /// Subject id for the studies (default: Clinical Trial Subject ID, else a subject code
+        /// for the Patient ID: `<trial>-NNN`, kept per patient in the admin-only table).
         #[arg(long)]
         subject: Option<String>,
         /// Visit: baseline, 1, 6, 12, 18 or 24 (months) (default: Clinical Trial Time Point ID).
@@ -42,6 +45,41 @@ pub enum DbCommand {
         /// Who imports (audit trail; default cli:$USER).
         #[arg(long)]
         actor: Option<String>,
+        /// Store de-identified copies (PS3.15 basic profile, full dates, Clean Pixel Data)
+        /// under subject codes instead of registering the files as they are.
+        #[arg(long, requires = "trial_id", conflicts_with_all = ["subject", "trial"])]
+        deidentify: bool,
+        /// With --deidentify: the trial (subject codes and UID mapping are per trial).
+        #[arg(long, value_name = "ID", requires = "deidentify")]
+        trial_id: Option<String>,
+        /// With --deidentify: the site's CSV `patient_id,subject_code` (other patients get
+        /// `<trial>-NNN`).
+        #[arg(long, value_name = "CSV", requires = "deidentify")]
+        subject_map: Option<PathBuf>,
+        /// With --deidentify: folder of the de-identified copies (default: `<db name>-images`
+        /// beside the database).
+        #[arg(long, value_name = "DIR", requires = "deidentify")]
+        store_dir: Option<PathBuf>,
+        /// With --deidentify: explicit masks per device model (TOML, remembered), for files
+        /// without US regions.
+        #[arg(long, value_name = "FILE", requires = "deidentify")]
+        mask: Option<PathBuf>,
+    },
+    /// Subject codes of a trial (admins): list them, or look up the codes of the Patient IDs
+    /// in a file (one per line; printed by line number, never echoed).
+    SubjectCodes {
+        /// Trial (empty string: imports without a trial).
+        #[arg(long, value_name = "ID")]
+        trial_id: String,
+        /// Admin's reader id.
+        #[arg(long)]
+        reader: String,
+        /// File holding the admin's passphrase.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: PathBuf,
+        /// File of Patient IDs, one per line, to look up.
+        #[arg(long, value_name = "FILE")]
+        patients: Option<PathBuf>,
     },
     /// Print where the database is and its schema version.
     Info,
@@ -75,12 +113,50 @@ pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
             trial,
             site,
             actor: who,
+            deidentify,
+            trial_id,
+            subject_map,
+            store_dir,
+            mask,
         } => {
             let visit = visit
                 .as_deref()
                 .map(str::parse::<Visit>)
                 .transpose()
                 .context("--visit")?;
+            if *deidentify {
+                let (Some(trial_id), Some(db_path)) = (trial_id, store.path()) else {
+                    anyhow::bail!("--deidentify needs --trial-id and a database file");
+                };
+                let subject_map = match subject_map {
+                    Some(p) => SubjectMap::load(p)?,
+                    None => SubjectMap::default(),
+                };
+                let options = DeidImport {
+                    trial_id: trial_id.clone(),
+                    subject_map,
+                    store_dir: store_dir
+                        .clone()
+                        .unwrap_or_else(|| default_store_dir(db_path)),
+                    visit,
+                    site: site.clone(),
+                    masks: crate::cli::export_cmds::masks_for(mask.as_deref())?,
+                };
+                let summary = import_deidentified(
+                    &mut store,
+                    &actor(who.as_deref()),
+                    folder,
+                    &options,
+                    now_utc(),
+                )
+                .context("de-identifying import failed")?;
+                print_summary(&summary);
+                println!("de-identified copies in {}", options.store_dir.display());
+                if summary.studies.is_empty() {
+                    anyhow::bail!("no study was imported");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let options = ImportOptions {
                 subject: subject.clone(),
                 visit,
@@ -90,24 +166,52 @@ pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
             let summary = store
                 .import_folder(&actor(who.as_deref()), folder, &options, now_utc())
                 .with_context(|| format!("cannot import {}", folder.display()))?;
-            for s in &summary.studies {
-                println!(
-                    "{} study {} subject {} visit {}: {} file(s) added, {} already known",
-                    if s.new_study { "new" } else { "known" },
-                    s.study_uid,
-                    s.subject_id.as_deref().unwrap_or("(none)"),
-                    s.visit
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "(none)".to_owned()),
-                    s.files_added,
-                    s.files_known
-                );
-            }
-            for (p, why) in &summary.skipped {
-                println!("skipped {}: {why}", p.display());
-            }
+            print_summary(&summary);
             if summary.studies.is_empty() {
                 anyhow::bail!("no DICOM study found in {}", folder.display());
+            }
+        }
+        DbCommand::SubjectCodes {
+            trial_id,
+            reader,
+            passphrase_file,
+            patients,
+        } => {
+            let passphrase = super::read_passphrase(passphrase_file)?;
+            let session = store.sign_in(
+                &crate::store::Credentials {
+                    reader_id: reader.clone(),
+                    passphrase,
+                },
+                now_utc(),
+            )?;
+            match patients {
+                None => {
+                    for r in store.subject_codes(&session, Some(trial_id))? {
+                        println!(
+                            "{} {} ({}, {})",
+                            r.trial_id, r.subject_code, r.source, r.created_utc
+                        );
+                    }
+                }
+                Some(file) => {
+                    // Refuse before reading anything when the session may not look codes up.
+                    store.subject_codes(&session, Some(trial_id))?;
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    for (i, line) in text.lines().enumerate() {
+                        let id = line.trim();
+                        if id.is_empty() {
+                            continue;
+                        }
+                        let code = store.subject_code_of(&session, trial_id, id)?;
+                        println!(
+                            "line {}: {}",
+                            i + 1,
+                            code.as_deref().unwrap_or("not coded in this trial")
+                        );
+                    }
+                }
             }
         }
         DbCommand::Info => {
@@ -122,6 +226,25 @@ pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(summary: &ImportSummary) {
+    for s in &summary.studies {
+        println!(
+            "{} study {} subject {} visit {}: {} file(s) added, {} already known",
+            if s.new_study { "new" } else { "known" },
+            s.study_uid,
+            s.subject_id.as_deref().unwrap_or("(none)"),
+            s.visit
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "(none)".to_owned()),
+            s.files_added,
+            s.files_known
+        );
+    }
+    for (p, why) in &summary.skipped {
+        println!("skipped {}: {why}", p.display());
+    }
 }
 
 /// Runs `echolab assign`.

@@ -44,6 +44,61 @@ impl RecordsModel {
         Ok((self.store()?, session))
     }
 
+    /// Starts an import on a background thread (admins only; one at a time).
+    fn start_import(&mut self, request: super::import::ImportRequest) {
+        let session = match &self.session {
+            Some(s) if s.role() == crate::store::Role::Admin => s.clone(),
+            _ => {
+                self.import_result = Some(Err("only an admin may import studies".to_owned()));
+                return;
+            }
+        };
+        if self.import_running {
+            return;
+        }
+        let Some(db) = self.resolved_db_path() else {
+            self.import_result = Some(Err("no database path".to_owned()));
+            return;
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let actor = session.reader_id().to_owned();
+        let spawned = std::thread::Builder::new()
+            .name("db-import".to_owned())
+            .spawn(move || {
+                let _ = tx.send(super::import::run_import(&db, &actor, &request));
+            });
+        match spawned {
+            Ok(_) => {
+                self.import_running = true;
+                self.import_result = None;
+                self.import_job = Some(rx);
+            }
+            Err(e) => self.import_result = Some(Err(format!("cannot start the import: {e}"))),
+        }
+    }
+
+    /// Collects a finished import; true while one is running.
+    fn import_tick(&mut self) -> bool {
+        let Some(rx) = &self.import_job else {
+            return false;
+        };
+        match rx.try_recv() {
+            Ok(result) => {
+                self.import_result = Some(result);
+                self.import_running = false;
+                self.import_job = None;
+                false
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => true,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.import_result = Some(Err("the import stopped unexpectedly".to_owned()));
+                self.import_running = false;
+                self.import_job = None;
+                false
+            }
+        }
+    }
+
     fn refresh_worklist(&mut self) {
         let result = self
             .signed_in()
@@ -289,6 +344,19 @@ impl App {
                 }
             }
             RecordsCommand::CloseHistory => m.history = None,
+            RecordsCommand::ShowImport(show) => m.windows.import = show,
+            RecordsCommand::PickImportPath(field) => {
+                use super::import::ImportPathField;
+                let dialog = rfd::FileDialog::new();
+                let picked = match field {
+                    ImportPathField::SubjectMap => dialog.add_filter("CSV", &["csv"]).pick_file(),
+                    ImportPathField::Folder | ImportPathField::StoreDir => dialog.pick_folder(),
+                };
+                if let Some(p) = picked {
+                    *self.records.forms.import.field_mut(field) = p.display().to_string();
+                }
+            }
+            RecordsCommand::StartImport(request) => m.start_import(request),
             RecordsCommand::Amend(read_id) => {
                 let result = m.signed_in().and_then(|(store, session)| {
                     store
@@ -317,6 +385,9 @@ impl App {
     /// Per-frame records logic: autosaves the open draft every [`AUTOSAVE_INTERVAL_S`].
     pub fn records_tick(&mut self, ctx: &egui::Context) {
         self.restore_tick();
+        if self.records.model.import_tick() {
+            ctx.request_repaint_after(Duration::from_millis(200));
+        }
         let m = &self.records.model;
         if m.session.is_none() || !m.current.as_ref().is_some_and(CurrentRead::is_draft) {
             return;

@@ -16,6 +16,7 @@
 pub mod apply;
 pub mod credentials;
 pub mod history;
+pub mod import;
 pub mod restore;
 pub mod sign_dialog;
 pub mod sign_in;
@@ -100,6 +101,12 @@ pub enum RecordsCommand {
     CloseHistory,
     /// Open an amendment (new draft version) of a signed read.
     Amend(String),
+    /// Show or hide the import window (admins).
+    ShowImport(bool),
+    /// Choose a file or folder of the import window with the native dialog.
+    PickImportPath(import::ImportPathField),
+    /// Import a folder into the database (admins; runs in the background).
+    StartImport(import::ImportRequest),
 }
 
 /// The read being worked on.
@@ -190,6 +197,8 @@ pub struct Windows {
     pub worklist: bool,
     /// Signing dialog (modal).
     pub sign_dialog: bool,
+    /// Import window (admins).
+    pub import: bool,
 }
 
 /// Records state the panels read.
@@ -216,6 +225,12 @@ pub struct RecordsModel {
     pub sign_error: Option<String>,
     /// `ctx.input().time` of the last autosave attempt.
     pub last_autosave_s: Option<f64>,
+    /// An import is running in the background.
+    pub import_running: bool,
+    /// Summary (or error) of the last import.
+    pub import_result: Option<Result<String, String>>,
+    /// The running import's answer.
+    import_job: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
 }
 
 impl RecordsModel {
@@ -230,6 +245,13 @@ impl RecordsModel {
     /// The open reading database (after sign-in).
     pub fn database(&self) -> Option<&Store> {
         self.store.as_ref()
+    }
+
+    /// Whether the signed-in reader is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.role() == crate::store::Role::Admin)
     }
 
     /// The signed-in reader's display name, `Name (id)`.
@@ -280,6 +302,8 @@ pub struct Forms {
     pub sign_in: SignInForm,
     /// Signing dialog.
     pub sign: SignForm,
+    /// Import window.
+    pub import: import::ImportForm,
 }
 
 /// Everything the records feature keeps on the app.
@@ -331,6 +355,12 @@ pub fn reading_menu_ui(ui: &mut Ui, model: &RecordsModel) -> Vec<RecordsCommand>
         "History",
         RecordsCommand::ShowHistory(read.unwrap_or_default()),
     );
+    item(
+        ui,
+        model.is_admin(),
+        "Import folder…",
+        RecordsCommand::ShowImport(true),
+    );
     item(ui, signed_in, "Sign out", RecordsCommand::SignOut);
     out
 }
@@ -348,6 +378,9 @@ pub fn records_ui(ctx: &egui::Context, state: &mut RecordsState) -> Vec<RecordsC
     }
     if model.history.is_some() {
         out.extend(history::history_window(ctx, model));
+    }
+    if model.windows.import && model.is_admin() {
+        out.extend(import::import_window(ctx, model, &mut forms.import));
     }
     if model.windows.sign_dialog {
         out.extend(sign_dialog::sign_dialog_ui(ctx, model, &mut forms.sign));
