@@ -290,10 +290,10 @@ impl DicomFile {
         F: Fn(u32, &[u8]) + Sync,
     {
         let range = range.start.min(self.frame_count())..range.end.min(self.frame_count());
-        let per_job = (range.len() / (4 * rayon::current_num_threads()).max(1)).max(1);
+        // One frame is milliseconds of work: rayon may split down to single frames, so the
+        // threads finish together instead of one waiting on a long last chunk.
         range
             .into_par_iter()
-            .with_min_len(per_job)
             .try_for_each_init(Vec::new, |buffer, index| {
                 self.decode_rgb_into(index, buffer)?;
                 visit(index, buffer);
