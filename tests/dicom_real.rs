@@ -470,3 +470,81 @@ fn parallel_decode_into_reused_buffers_equals_one_frame_at_a_time() {
         assert!(file.decode_rgb_into(n, &mut buffer).is_err());
     }
 }
+
+/// Opening from disk reads fragments straight from the file; it must give the same frames
+/// as parsing the whole file in memory, for every file in the corpus.
+#[test]
+fn opening_from_disk_equals_opening_from_memory() {
+    let dir = corpus().join("files");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.display();
+        match (DicomFile::open(&path), DicomFile::from_bytes(&bytes)) {
+            (Ok(disk), Ok(memory)) => {
+                let n = disk.frame_count();
+                assert_eq!(n, memory.frame_count(), "{name}");
+                for i in [0, n / 2, n - 1] {
+                    let a = disk.frame_rgb(i).map(|f| f.rgb.clone());
+                    let b = memory.frame_rgb(i).map(|f| f.rgb.clone());
+                    assert_eq!(a.ok(), b.ok(), "{name} frame {i}");
+                }
+                compared += 1;
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+            (a, b) => panic!("{name}: from disk {:?}, from memory {:?}", a.err(), b.err()),
+        }
+    }
+    assert!(compared >= 20, "only {compared} files compared");
+}
+
+/// A compressed file cut short, or with a fragment whose length runs past the end, is a
+/// clear error when opened from disk, never a panic or a huge allocation.
+#[test]
+fn damaged_fragments_on_disk_are_errors() {
+    let bytes = std::fs::read(corpus().join("files").join("color3d_jpeg_baseline.dcm")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("damaged.dcm");
+    // The first fragment item after the (empty) offset table.
+    let item = [0xFE, 0xFF, 0x00, 0xE0];
+    let table = bytes.windows(4).position(|w| w == item).unwrap();
+    let first = table
+        + 8
+        + bytes
+            .windows(4)
+            .skip(table + 8)
+            .position(|w| w == item)
+            .unwrap();
+    let mut huge = bytes.clone();
+    huge[first + 4..first + 8].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let mut bad_tag = bytes.clone();
+    bad_tag[first..first + 4].copy_from_slice(&[0x11, 0x22, 0x33, 0x44]);
+    // Only the sequence delimiter missing: every frame is still there, so it opens.
+    let no_delimiter = DicomFile::open({
+        std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+        &path
+    });
+    assert_eq!(no_delimiter.map(|f| f.frame_count()).ok(), Some(120));
+    for (what, damaged) in [
+        ("cut in the middle", bytes[..bytes.len() / 2].to_vec()),
+        ("fragment longer than the file", huge),
+        ("item tag damaged", bad_tag),
+    ] {
+        std::fs::write(&path, &damaged).unwrap();
+        let opened = DicomFile::open(&path);
+        let memory = DicomFile::from_bytes(&damaged);
+        assert_eq!(
+            opened
+                .as_ref()
+                .map(DicomFile::frame_count)
+                .map_err(ToString::to_string),
+            memory
+                .as_ref()
+                .map(DicomFile::frame_count)
+                .map_err(ToString::to_string),
+            "{what}"
+        );
+        assert!(opened.is_err(), "{what}: opened");
+    }
+}

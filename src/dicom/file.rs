@@ -21,7 +21,7 @@ use super::guard::Scan;
 use super::header::{Header, Photometric};
 use super::info::read_header_prefix;
 use super::palette::Palette;
-use super::pixels::{PixelStore, native_frame_bytes};
+use super::pixels::{PixelStore, native_frame_bytes, read_at};
 use super::regions::Calibration;
 use super::timing::Timing;
 
@@ -58,6 +58,11 @@ impl DicomFile {
         let (mut bytes, scan) = read_header_prefix(&mut file, total)?;
         if let Scan::PixelDataAt(at) = scan
             && let Some(opened) = Self::open_native_in_place(&bytes, at, &file, total)?
+        {
+            return Ok(opened);
+        }
+        if let Scan::PixelDataAt(at) = scan
+            && let Some(opened) = Self::open_encapsulated_in_place(&bytes, at, &file, total)?
         {
             return Ok(opened);
         }
@@ -125,6 +130,64 @@ impl DicomFile {
             frame_bytes,
             swap_pairs: big_endian && !vr_ob,
         };
+        Self::assemble(obj, header, pixels).map(Some)
+    }
+
+    /// Encapsulated (compressed) pixel data at byte `at` of the file: parse the header
+    /// bytes before it and read each fragment straight from the file into its own buffer.
+    /// The general path would read the whole file and then copy every fragment out of it,
+    /// which doubles the peak memory and the serial time before the first frame of a long
+    /// loop. Any item that is not exactly as the standard lays it out returns `None`, and
+    /// the general path handles (and reports) it.
+    fn open_encapsulated_in_place(
+        prefix: &[u8],
+        at: usize,
+        file: &std::fs::File,
+        total: u64,
+    ) -> Result<Option<Self>> {
+        // (7FE0,0010) OB, two reserved bytes, undefined length: always explicit VR LE.
+        const START: [u8; 12] = [
+            0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ];
+        if prefix.get(at..at + 12) != Some(&START[..]) {
+            return Ok(None);
+        }
+        let Some(head) = prefix.get(..at) else {
+            return Ok(None);
+        };
+        let Ok((obj, transfer_syntax_uid)) = parse(head, false) else {
+            return Ok(None);
+        };
+        if matches!(
+            transfer_syntax_uid.as_str(),
+            IMPLICIT_VR_LE | EXPLICIT_VR_LE | EXPLICIT_VR_BE
+        ) {
+            return Ok(None);
+        }
+        let Some(items) = read_items(file, at as u64 + 12, total)? else {
+            return Ok(None);
+        };
+        let mut items = items.into_iter();
+        let Some(table) = items.next() else {
+            return Ok(None);
+        };
+        if table.len() % 4 != 0 {
+            return Ok(None);
+        }
+        let offset_table: Vec<u32> = table
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let header = Header::from_dataset(&obj, &transfer_syntax_uid)?;
+        let extended_offsets = obj
+            .get(tags::EXTENDED_OFFSET_TABLE)
+            .and_then(|e| e.to_multi_int::<u64>().ok());
+        let pixels = PixelStore::from_fragments(
+            &offset_table,
+            items.collect(),
+            header.frames,
+            extended_offsets,
+        )?;
         Self::assemble(obj, header, pixels).map(Some)
     }
 
@@ -416,6 +479,39 @@ fn parse_checked(bytes: &[u8], header_only: bool) -> Result<(InMemDicomObject, S
         ));
     }
     Ok((obj, uid.to_owned()))
+}
+
+/// The items of an encapsulated Pixel Data value starting at byte `start` of the file, up
+/// to its sequence delimiter: the offset table first, then the fragments. Each item's
+/// length is checked against the bytes left in the file before anything is allocated.
+/// `None` when the items are not laid out as the standard says.
+fn read_items(file: &std::fs::File, start: u64, total: u64) -> Result<Option<Vec<Vec<u8>>>> {
+    let mut items = Vec::new();
+    let mut position = start;
+    loop {
+        let mut tag = [0u8; 8];
+        if position + 8 > total {
+            return Ok(None);
+        }
+        read_at(file, position, &mut tag)?;
+        position += 8;
+        let length = u64::from(u32::from_le_bytes([tag[4], tag[5], tag[6], tag[7]]));
+        match tag[..4] {
+            // Sequence delimitation item.
+            [0xFE, 0xFF, 0xDD, 0xE0] => return Ok(Some(items)),
+            // Item.
+            [0xFE, 0xFF, 0x00, 0xE0] if length <= total.saturating_sub(position) => {
+                let Ok(length) = usize::try_from(length) else {
+                    return Ok(None);
+                };
+                let mut item = vec![0u8; length];
+                read_at(file, position, &mut item)?;
+                position += length as u64;
+                items.push(item);
+            }
+            _ => return Ok(None),
+        }
+    }
 }
 
 #[cfg(test)]

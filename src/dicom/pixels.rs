@@ -94,6 +94,17 @@ impl PixelStore {
     ) -> Result<Self> {
         let (offset_table, fragments) = sequence.into_parts();
         let fragments: Vec<Vec<u8>> = fragments.into_iter().collect();
+        Self::from_fragments(&offset_table, fragments, frame_count, extended_offsets)
+    }
+
+    /// Indexes compressed fragments into frames (1:1, from the Basic or Extended Offset
+    /// Table, or by codestream start markers).
+    pub(crate) fn from_fragments(
+        offset_table: &[u32],
+        fragments: Vec<Vec<u8>>,
+        frame_count: u32,
+        extended_offsets: Option<Vec<u64>>,
+    ) -> Result<Self> {
         let frame_count = frame_count as usize;
         if fragments.is_empty() {
             return Err(DicomError::NoPixelData);
@@ -180,14 +191,18 @@ impl PixelStore {
 
 /// Reads exactly `buf.len()` bytes at `position` without moving a shared cursor.
 #[cfg(unix)]
-fn read_at(file: &std::fs::File, position: u64, buf: &mut [u8]) -> std::io::Result<()> {
+pub(crate) fn read_at(file: &std::fs::File, position: u64, buf: &mut [u8]) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt as _;
     file.read_exact_at(buf, position)
 }
 
 /// Reads exactly `buf.len()` bytes at `position` without moving a shared cursor.
 #[cfg(windows)]
-fn read_at(file: &std::fs::File, mut position: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
+pub(crate) fn read_at(
+    file: &std::fs::File,
+    mut position: u64,
+    mut buf: &mut [u8],
+) -> std::io::Result<()> {
     use std::os::windows::fs::FileExt as _;
     while !buf.is_empty() {
         let n = file.seek_read(buf, position)?;
