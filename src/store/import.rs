@@ -59,6 +59,23 @@ pub struct ImportedStudy {
     pub new_study: bool,
 }
 
+impl ImportedStudy {
+    /// One line for the reader: new or known, the study (as `uid` shows it), subject,
+    /// visit and file counts.
+    pub fn describe(&self, uid: &str) -> String {
+        format!(
+            "{} study {uid} subject {} visit {}: {} file(s) added, {} already known",
+            if self.new_study { "new" } else { "known" },
+            self.subject_id.as_deref().unwrap_or("(none)"),
+            self.visit
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "(none)".to_owned()),
+            self.files_added,
+            self.files_known
+        )
+    }
+}
+
 /// Outcome of [`Store::import_folder`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {

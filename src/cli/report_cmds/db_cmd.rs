@@ -230,17 +230,7 @@ pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
 
 fn print_summary(summary: &ImportSummary) {
     for s in &summary.studies {
-        println!(
-            "{} study {} subject {} visit {}: {} file(s) added, {} already known",
-            if s.new_study { "new" } else { "known" },
-            s.study_uid,
-            s.subject_id.as_deref().unwrap_or("(none)"),
-            s.visit
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "(none)".to_owned()),
-            s.files_added,
-            s.files_known
-        );
+        println!("{}", s.describe(&s.study_uid));
     }
     for (p, why) in &summary.skipped {
         println!("skipped {}: {why}", p.display());

@@ -102,17 +102,7 @@ pub fn import_request(form: &ImportForm) -> Result<ImportRequest, String> {
 fn summary_text(summary: &ImportSummary, store_dir: Option<&Path>) -> String {
     let mut lines = Vec::new();
     for s in &summary.studies {
-        lines.push(format!(
-            "{} study {} subject {} visit {}: {} file(s) added, {} already known",
-            if s.new_study { "new" } else { "known" },
-            super::short_uid(&s.study_uid),
-            s.subject_id.as_deref().unwrap_or("(none)"),
-            s.visit
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "(none)".to_owned()),
-            s.files_added,
-            s.files_known
-        ));
+        lines.push(s.describe(&super::short_uid(&s.study_uid)));
     }
     for (p, why) in &summary.skipped {
         lines.push(format!("skipped {}: {why}", p.display()));
