@@ -344,16 +344,9 @@ fn study_files(a: &ExportArgs, db: &Path, study: &str) -> anyhow::Result<Vec<Pat
     let (Some(reader), Some(pass_file)) = (&a.reader, &a.passphrase_file) else {
         bail!("with --db give --reader and --passphrase-file");
     };
-    let passphrase = super::report_cmds::read_passphrase(pass_file)?;
     let mut store = crate::store::Store::open_existing(db)
         .with_context(|| format!("cannot open reading database {}", db.display()))?;
-    let session = store.sign_in(
-        &crate::store::Credentials {
-            reader_id: reader.clone(),
-            passphrase,
-        },
-        now_utc(),
-    )?;
+    let session = super::report_cmds::sign_in_with_file(&mut store, reader, pass_file)?;
     let files: Vec<PathBuf> = store
         .study_files(&session, study)?
         .into_iter()
@@ -443,16 +436,9 @@ fn inputs_from_db(a: &ExportArgs, db: &Path) -> anyhow::Result<Vec<crate::export
     let (Some(reader), Some(pass_file)) = (&a.reader, &a.passphrase_file) else {
         bail!("with --db give --reader and --passphrase-file");
     };
-    let passphrase = super::report_cmds::read_passphrase(pass_file)?;
     let mut store = crate::store::Store::open_existing(db)
         .with_context(|| format!("cannot open reading database {}", db.display()))?;
-    let session = store.sign_in(
-        &crate::store::Credentials {
-            reader_id: reader.clone(),
-            passphrase,
-        },
-        now_utc(),
-    )?;
+    let session = super::report_cmds::sign_in_with_file(&mut store, reader, pass_file)?;
     Ok(signed_reads(&store, &session, &selection, db)?)
 }
 

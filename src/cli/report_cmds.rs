@@ -51,6 +51,20 @@ pub(super) fn read_passphrase(path: &Path) -> anyhow::Result<String> {
     Ok(pass)
 }
 
+/// Signs `reader` in with the passphrase held in `passphrase_file`.
+pub(super) fn sign_in_with_file(
+    store: &mut Store,
+    reader: &str,
+    passphrase_file: &Path,
+) -> anyhow::Result<crate::store::Session> {
+    let passphrase = read_passphrase(passphrase_file)?;
+    let credentials = crate::store::Credentials {
+        reader_id: reader.to_owned(),
+        passphrase,
+    };
+    Ok(store.sign_in(&credentials, crate::report::now_utc())?)
+}
+
 /// Who runs an administrative command: `--actor`, else `cli:$USER`.
 pub(super) fn actor_name(explicit: Option<&str>) -> String {
     actor(explicit)

@@ -11,7 +11,6 @@ use super::export_cmds::{RulesArgs, load_rules};
 use super::print_json;
 use crate::adjudication::needing_adjudication;
 use crate::export::db::{Selection, signed_reads};
-use crate::report::now_utc;
 
 /// Arguments of `adjudicate worklist`.
 #[derive(Debug, clap::Args)]
@@ -50,16 +49,9 @@ fn file_part(s: &str) -> String {
 
 /// Runs `echolab adjudicate worklist`.
 pub fn worklist(w: &WorklistArgs) -> anyhow::Result<ExitCode> {
-    let passphrase = super::report_cmds::read_passphrase(&w.passphrase_file)?;
     let mut store = crate::store::Store::open_existing(&w.db)
         .with_context(|| format!("cannot open reading database {}", w.db.display()))?;
-    let session = store.sign_in(
-        &crate::store::Credentials {
-            reader_id: w.reader.clone(),
-            passphrase,
-        },
-        now_utc(),
-    )?;
+    let session = super::report_cmds::sign_in_with_file(&mut store, &w.reader, &w.passphrase_file)?;
     if session.role() == crate::store::Role::Reader {
         bail!(
             "{} is a reader; the adjudication worklist is for adjudicators and admins",

@@ -177,14 +177,7 @@ pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
             passphrase_file,
             patients,
         } => {
-            let passphrase = super::read_passphrase(passphrase_file)?;
-            let session = store.sign_in(
-                &crate::store::Credentials {
-                    reader_id: reader.clone(),
-                    passphrase,
-                },
-                now_utc(),
-            )?;
+            let session = super::sign_in_with_file(&mut store, reader, passphrase_file)?;
             match patients {
                 None => {
                     for r in store.subject_codes(&session, Some(trial_id))? {
