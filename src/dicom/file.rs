@@ -51,18 +51,13 @@ pub struct DicomFile {
 impl DicomFile {
     /// Opens a file from disk (with or without the 128-byte preamble and meta group).
     /// Uncompressed pixel data stays in the file and frames are read when decoded;
-    /// compressed fragments are loaded (they are small).
+    /// compressed fragments are read one by one, each straight into its own buffer.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let mut file = std::fs::File::open(path.as_ref())?;
         let total = file.metadata()?.len();
         let (mut bytes, scan) = read_header_prefix(&mut file, total)?;
         if let Scan::PixelDataAt(at) = scan
-            && let Some(opened) = Self::open_native_in_place(&bytes, at, &file, total)?
-        {
-            return Ok(opened);
-        }
-        if let Scan::PixelDataAt(at) = scan
-            && let Some(opened) = Self::open_encapsulated_in_place(&bytes, at, &file, total)?
+            && let Some(opened) = Self::open_in_place(&bytes, at, &file, total)?
         {
             return Ok(opened);
         }
@@ -70,29 +65,46 @@ impl DicomFile {
         Self::from_bytes(&bytes)
     }
 
-    /// Native (uncompressed, not deflated) pixel data at byte `at` of the file: parse the
-    /// header bytes before it and leave the samples in the file. `None` means "use the
-    /// general path" (which also reports any error properly).
-    fn open_native_in_place(
+    /// Pixel data at byte `at` of the file: parse the header bytes before it once, then
+    /// leave native samples in the file or read compressed fragments from it. `None` means
+    /// "use the general path" (which also reports any error properly).
+    fn open_in_place(
         prefix: &[u8],
         at: usize,
         file: &std::fs::File,
         total: u64,
     ) -> Result<Option<Self>> {
-        let Some(head) = prefix.get(..at) else {
+        let (Some(head), Some(element)) = (prefix.get(..at), prefix.get(at..at + 12)) else {
             return Ok(None);
         };
         let Ok((obj, transfer_syntax_uid)) = parse(head, false) else {
             return Ok(None);
         };
+        match transfer_syntax_uid.as_str() {
+            IMPLICIT_VR_LE | EXPLICIT_VR_LE | EXPLICIT_VR_BE => {
+                Self::open_native_in_place(obj, transfer_syntax_uid, element, at, file, total)
+            }
+            _ => {
+                Self::open_encapsulated_in_place(obj, transfer_syntax_uid, element, at, file, total)
+            }
+        }
+    }
+
+    /// Native (uncompressed, not deflated) pixel data whose element header `element`
+    /// starts at byte `at` of the file: the samples stay in the file.
+    fn open_native_in_place(
+        obj: InMemDicomObject,
+        transfer_syntax_uid: String,
+        element: &[u8],
+        at: usize,
+        file: &std::fs::File,
+        total: u64,
+    ) -> Result<Option<Self>> {
         let (explicit, big_endian) = match transfer_syntax_uid.as_str() {
             IMPLICIT_VR_LE => (false, false),
             EXPLICIT_VR_LE => (true, false),
             EXPLICIT_VR_BE => (true, true),
             _ => return Ok(None),
-        };
-        let Some(element) = prefix.get(at..at + 12) else {
-            return Ok(None);
         };
         let word = |b: &[u8]| {
             let b = [b[0], b[1], b[2], b[3]];
@@ -133,14 +145,16 @@ impl DicomFile {
         Self::assemble(obj, header, pixels).map(Some)
     }
 
-    /// Encapsulated (compressed) pixel data at byte `at` of the file: parse the header
-    /// bytes before it and read each fragment straight from the file into its own buffer.
+    /// Encapsulated (compressed) pixel data whose element header `element` starts at byte
+    /// `at` of the file: each fragment is read straight from the file into its own buffer.
     /// The general path would read the whole file and then copy every fragment out of it,
     /// which doubles the peak memory and the serial time before the first frame of a long
     /// loop. Any item that is not exactly as the standard lays it out returns `None`, and
     /// the general path handles (and reports) it.
     fn open_encapsulated_in_place(
-        prefix: &[u8],
+        obj: InMemDicomObject,
+        transfer_syntax_uid: String,
+        element: &[u8],
         at: usize,
         file: &std::fs::File,
         total: u64,
@@ -149,19 +163,7 @@ impl DicomFile {
         const START: [u8; 12] = [
             0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
         ];
-        if prefix.get(at..at + 12) != Some(&START[..]) {
-            return Ok(None);
-        }
-        let Some(head) = prefix.get(..at) else {
-            return Ok(None);
-        };
-        let Ok((obj, transfer_syntax_uid)) = parse(head, false) else {
-            return Ok(None);
-        };
-        if matches!(
-            transfer_syntax_uid.as_str(),
-            IMPLICIT_VR_LE | EXPLICIT_VR_LE | EXPLICIT_VR_BE
-        ) {
+        if element != START {
             return Ok(None);
         }
         let Some(items) = read_items(file, at as u64 + 12, total)? else {
@@ -179,14 +181,11 @@ impl DicomFile {
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
         let header = Header::from_dataset(&obj, &transfer_syntax_uid)?;
-        let extended_offsets = obj
-            .get(tags::EXTENDED_OFFSET_TABLE)
-            .and_then(|e| e.to_multi_int::<u64>().ok());
         let pixels = PixelStore::from_fragments(
             &offset_table,
             items.collect(),
             header.frames,
-            extended_offsets,
+            extended_offsets(&obj),
         )?;
         Self::assemble(obj, header, pixels).map(Some)
     }
@@ -197,9 +196,7 @@ impl DicomFile {
         let (mut obj, transfer_syntax_uid) = parse(bytes, false)?;
         let header = Header::from_dataset(&obj, &transfer_syntax_uid)?;
         // The pixel data first: it proves the frame count before anything sized by it.
-        let extended_offsets = obj
-            .get(tags::EXTENDED_OFFSET_TABLE)
-            .and_then(|e| e.to_multi_int::<u64>().ok());
+        let extended_offsets = extended_offsets(&obj);
         let pixel_data = obj.take(tags::PIXEL_DATA).ok_or(DicomError::NoPixelData)?;
         let pixels = PixelStore::new(pixel_data.into_value(), &header, extended_offsets)?;
         Self::assemble(obj, header, pixels)
@@ -479,6 +476,12 @@ fn parse_checked(bytes: &[u8], header_only: bool) -> Result<(InMemDicomObject, S
         ));
     }
     Ok((obj, uid.to_owned()))
+}
+
+/// The Extended Offset Table of the data set, when present and readable.
+fn extended_offsets(obj: &InMemDicomObject) -> Option<Vec<u64>> {
+    obj.get(tags::EXTENDED_OFFSET_TABLE)
+        .and_then(|e| e.to_multi_int::<u64>().ok())
 }
 
 /// The items of an encapsulated Pixel Data value starting at byte `start` of the file, up
