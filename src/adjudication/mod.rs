@@ -1,4 +1,4 @@
-//! Dual independent reads and their adjudication (issue 6 §1).
+//! Dual independent reads and their adjudication.
 //!
 //! * [`rules`]: discordance rules as data ([`DiscordanceRules`]: built-in default, or the
 //!   `[discordance]` table of a protocol / rules TOML file).

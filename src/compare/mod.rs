@@ -1,4 +1,4 @@
-//! Baseline vs follow-up comparison and longitudinal series (issue 6 §2).
+//! Baseline vs follow-up comparison and longitudinal series.
 //!
 //! * [`values`]: the value of a parameter in a reading report ([`param_value`]), the key
 //!   parameters ([`KEY_PARAMETERS`]: EROA, RVol, RF, VC, jet/LA, MA diameter, LVEDV, LVESV,

@@ -1,4 +1,4 @@
-//! Cardiac-phase alignment of two cine loops (baseline vs follow-up, issue 6 §2).
+//! Cardiac-phase alignment of two cine loops (baseline vs follow-up).
 //!
 //! Each loop gets a [`CardiacCycles`]: its frame times and its end-diastolic (ED) times. The ED
 //! frames come, in this order of preference, from the ED marks of the reading (the frames of

@@ -24,7 +24,7 @@ pub struct KeyParameter {
     pub short: &'static str,
 }
 
-/// The parameters of the delta table, in display order (issue 6 §2).
+/// The parameters of the delta table, in display order.
 pub const KEY_PARAMETERS: [KeyParameter; 9] = [
     KeyParameter {
         id: "mr_eroa",

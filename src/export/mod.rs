@@ -1,4 +1,4 @@
-//! Read-sheet exports of signed reading reports (issue 6 §3): CSV for the trial database, a PDF
+//! Read-sheet exports of signed reading reports: CSV for the trial database, a PDF
 //! read sheet, a DICOM Comprehensive SR (TID 5200) and JSON, each optionally de-identified.
 //!
 //! * [`load_signed`] reads a report file and refuses it unless its signature verifies;

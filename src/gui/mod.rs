@@ -4,7 +4,7 @@
 //! * [`app`]: the [`App`] state, [`app::Command`]s and the one place that applies them;
 //! * [`viewer`]: canvas, overlays, zoom/pan transform, cine clock and bar;
 //! * [`tools`]: measurement tool state machines (pointer events in, edits out);
-//! * [`compare`]: baseline vs follow-up window and longitudinal plots (issue 6 §2);
+//! * [`compare`]: baseline vs follow-up window and longitudinal plots;
 //! * [`panels`]: study list, guided protocol, measurement list, results, help;
 //! * [`background`]: named loading and decode-ahead threads on bounded channels;
 //! * [`frame_textures`]: the bounded LRU of frame textures of a loop;

@@ -1,4 +1,4 @@
-//! The adjudication window (issue 6 §1): two discordant reads side by side, the drawings on
+//! The adjudication window: two discordant reads side by side, the drawings on
 //! their key frames, the adjudicator's decision, and signing with meaning `adjudication`.
 //!
 //! The panels read [`AdjudicationState`] (plus their own form buffers) and return

@@ -149,7 +149,7 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
             out.extend(menu.into_iter().map(Command::Records));
         });
         ui.menu_button("Review", |ui| {
-            // Adjudication (issue 6 §1).
+            // Adjudication.
             out.extend(crate::gui::adjudicate::menu_entry_ui(ui).map(Command::Adjudicate));
             ui.separator();
             // Compare visits… / Longitudinal plot… (baseline vs follow-up).

@@ -1,4 +1,4 @@
-//! Baseline vs follow-up in the workstation (issue 6 §2): the compare window (delta table,
+//! Baseline vs follow-up in the workstation: the compare window (delta table,
 //! grade-change sentence, two cine panes synchronised by cardiac phase with each visit's
 //! drawings) and the longitudinal plot window.
 //!

@@ -1,4 +1,4 @@
-//! Read-sheet exports from the workstation (issue 6 §3): the data manager picks signed report
+//! Read-sheet exports from the workstation: the data manager picks signed report
 //! files or a selection of the reading database (a subject, a visit, the whole trial), a format
 //! (CSV wide or long, PDF read sheets, DICOM SR, JSON) and de-identification, and the batch runs
 //! on a background thread with a progress bar and a Cancel button.

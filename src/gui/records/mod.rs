@@ -1,4 +1,4 @@
-//! Signed reading records in the workstation (issue 5, item 6): sign-in as a reader, the
+//! Signed reading records in the workstation: sign-in as a reader, the
 //! worklist of assigned studies, draft autosave and explicit save, the Part 11 signing dialog,
 //! and signed reports with their version and audit history.
 //!
