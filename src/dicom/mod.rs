@@ -65,6 +65,7 @@ mod info;
 mod mask;
 mod palette;
 mod pixels;
+pub mod query;
 mod quiet;
 mod regions;
 mod rle;
