@@ -27,6 +27,7 @@ pub mod files;
 pub mod grading;
 pub mod json;
 pub mod measure;
+pub mod pacs;
 pub mod protocol;
 pub mod report;
 pub mod sample;

@@ -8,6 +8,7 @@ mod dicom_cmds;
 mod export_cmds;
 mod grade_cmd;
 mod mask_cmd;
+mod pacs_cmd;
 mod report_cmds;
 mod sample_cmd;
 mod worklist_cmd;
@@ -73,6 +74,8 @@ pub enum Command {
     Agreement(agreement_cmd::AgreementArgs),
     /// Blinded re-reads for intra-reader agreement.
     Reread(agreement_cmd::RereadArgs),
+    /// Studies from the lab's PACS: search, retrieve into the image cache, send SR results.
+    Pacs(pacs_cmd::PacsArgs),
 }
 
 /// Parses the command line and runs it; used by `main`.
@@ -99,6 +102,7 @@ pub fn main_entry() -> ExitCode {
         Some(Command::Adjudicate(a)) => export_cmds::adjudicate_cmd(&a),
         Some(Command::Agreement(a)) => agreement_cmd::run(&a),
         Some(Command::Reread(a)) => agreement_cmd::reread(&a),
+        Some(Command::Pacs(a)) => pacs_cmd::pacs(&a),
     };
     match result {
         Ok(code) => code,

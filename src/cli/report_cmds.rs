@@ -15,7 +15,8 @@ use anyhow::Context as _;
 use crate::store::{Store, default_db_path};
 
 pub use audit_cmd::{AuditArgs, audit};
-pub use db_cmd::{AssignArgs, DbArgs, assign, db};
+pub(crate) use db_cmd::import;
+pub use db_cmd::{AssignArgs, DbArgs, ImportArgs, assign, db};
 pub use reader_cmd::{ReaderArgs, reader};
 pub use report_cmd::{ReportArgs, report};
 pub use server_cmd::{ServerArgs, server};
@@ -31,7 +32,7 @@ fn db_path(db: Option<&Path>) -> anyhow::Result<PathBuf> {
 }
 
 /// Opens (creating if needed) the reading database.
-fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
+pub(super) fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
     let path = db_path(db)?;
     Store::open(&path).with_context(|| format!("cannot open reading database {}", path.display()))
 }

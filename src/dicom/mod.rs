@@ -62,6 +62,7 @@ mod frames;
 mod guard;
 mod header;
 mod info;
+pub mod instance;
 mod mask;
 mod palette;
 mod pixels;

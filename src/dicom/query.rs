@@ -38,6 +38,17 @@ pub struct StudyMatch {
     pub instances: Option<u32>,
 }
 
+/// One instance of a study as the PACS lists it: what a retrieval must bring back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceRef {
+    /// Series Instance UID.
+    pub series_uid: String,
+    /// SOP Instance UID.
+    pub sop_instance_uid: String,
+    /// SOP Class UID, when the PACS says.
+    pub sop_class_uid: Option<String>,
+}
+
 /// Checks a study date or range (`YYYYMMDD`, `A-`, `-B`, `A-B`); returns it unchanged.
 pub fn check_date_range(range: &str) -> Result<&str, String> {
     let ok_date = |d: &str| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit());

@@ -172,6 +172,20 @@ impl Orthanc {
         serde_json::from_str(&text).map_err(|e| e.to_string())
     }
 
+    /// GET on the REST API, raw bytes.
+    pub fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let mut resp = Self::agent()
+            .get(format!("{}{path}", self.url()))
+            .header("Authorization", self.auth())
+            .call()
+            .unwrap();
+        resp.body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap()
+    }
+
     /// Uploads one DICOM file through the REST API; returns Orthanc's instance id.
     pub fn upload(&self, file: &Path) -> String {
         let bytes = std::fs::read(file).unwrap();
@@ -214,4 +228,52 @@ impl Drop for Orthanc {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A misbehaving HTTP peer on 127.0.0.1: answers every request with the response `answer`
+/// gives for its request line (`None`: accept and never answer). Stops with the test process.
+pub struct FakePeer {
+    /// Its port.
+    pub port: u16,
+}
+
+impl FakePeer {
+    /// Starts the peer.
+    pub fn start(answer: impl Fn(&str) -> Option<Vec<u8>> + Send + 'static) -> FakePeer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut buf = vec![0u8; 16384];
+                let n = std::io::Read::read(&mut stream, &mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let line = request.lines().next().unwrap_or_default().to_owned();
+                match answer(&line) {
+                    Some(bytes) => {
+                        let _ = std::io::Write::write_all(&mut stream, &bytes);
+                    }
+                    None => held.push(stream), // never answered
+                }
+            }
+        });
+        FakePeer { port }
+    }
+
+    /// Base URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/dicom-web", self.port)
+    }
+}
+
+/// An HTTP/1.1 response with `status`, `content_type` and `body` (connection closed after).
+pub fn http_response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
 }

@@ -21,6 +21,46 @@ pub struct DbArgs {
     pub db: Option<PathBuf>,
 }
 
+/// How `db import` (and `pacs retrieve --into`) registers studies.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Subject id for the studies (default: Clinical Trial Subject ID, else a subject code
+    /// for the Patient ID: `<trial>-NNN`, kept per patient in the admin-only table).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Visit: baseline, 1, 6, 12, 18 or 24 (months) (default: Clinical Trial Time Point ID).
+    #[arg(long)]
+    pub visit: Option<String>,
+    /// Trial id (default: Clinical Trial Protocol ID).
+    #[arg(long)]
+    pub trial: Option<String>,
+    /// Site id (default: Clinical Trial Site ID).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Who imports (audit trail; default cli:$USER).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Store de-identified copies (PS3.15 basic profile, full dates, Clean Pixel Data)
+    /// under subject codes instead of registering the files as they are.
+    #[arg(long, requires = "trial_id", conflicts_with_all = ["subject", "trial"])]
+    pub deidentify: bool,
+    /// With --deidentify: the trial (subject codes and UID mapping are per trial).
+    #[arg(long, value_name = "ID", requires = "deidentify")]
+    pub trial_id: Option<String>,
+    /// With --deidentify: the site's CSV `patient_id,subject_code` (other patients get
+    /// `<trial>-NNN`).
+    #[arg(long, value_name = "CSV", requires = "deidentify")]
+    pub subject_map: Option<PathBuf>,
+    /// With --deidentify: folder of the de-identified copies (default: `<db name>-images`
+    /// beside the database).
+    #[arg(long, value_name = "DIR", requires = "deidentify")]
+    pub store_dir: Option<PathBuf>,
+    /// With --deidentify: explicit masks per device model (TOML, remembered), for files
+    /// without US regions.
+    #[arg(long, value_name = "FILE", requires = "deidentify")]
+    pub mask: Option<PathBuf>,
+}
+
 /// `db` subcommands.
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per run
@@ -29,41 +69,8 @@ pub enum DbCommand {
     Import {
         /// Folder to walk (recursively).
         folder: PathBuf,
-        /// Subject id for the studies (default: Clinical Trial Subject ID, else a subject code
-        /// for the Patient ID: `<trial>-NNN`, kept per patient in the admin-only table).
-        #[arg(long)]
-        subject: Option<String>,
-        /// Visit: baseline, 1, 6, 12, 18 or 24 (months) (default: Clinical Trial Time Point ID).
-        #[arg(long)]
-        visit: Option<String>,
-        /// Trial id (default: Clinical Trial Protocol ID).
-        #[arg(long)]
-        trial: Option<String>,
-        /// Site id (default: Clinical Trial Site ID).
-        #[arg(long)]
-        site: Option<String>,
-        /// Who imports (audit trail; default cli:$USER).
-        #[arg(long)]
-        actor: Option<String>,
-        /// Store de-identified copies (PS3.15 basic profile, full dates, Clean Pixel Data)
-        /// under subject codes instead of registering the files as they are.
-        #[arg(long, requires = "trial_id", conflicts_with_all = ["subject", "trial"])]
-        deidentify: bool,
-        /// With --deidentify: the trial (subject codes and UID mapping are per trial).
-        #[arg(long, value_name = "ID", requires = "deidentify")]
-        trial_id: Option<String>,
-        /// With --deidentify: the site's CSV `patient_id,subject_code` (other patients get
-        /// `<trial>-NNN`).
-        #[arg(long, value_name = "CSV", requires = "deidentify")]
-        subject_map: Option<PathBuf>,
-        /// With --deidentify: folder of the de-identified copies (default: `<db name>-images`
-        /// beside the database).
-        #[arg(long, value_name = "DIR", requires = "deidentify")]
-        store_dir: Option<PathBuf>,
-        /// With --deidentify: explicit masks per device model (TOML, remembered), for files
-        /// without US regions.
-        #[arg(long, value_name = "FILE", requires = "deidentify")]
-        mask: Option<PathBuf>,
+        #[command(flatten)]
+        how: ImportArgs,
     },
     /// Subject codes of a trial (admins): list them, or look up the codes of the Patient IDs
     /// in a file (one per line; printed by line number, never echoed).
@@ -106,71 +113,7 @@ pub struct AssignArgs {
 pub fn db(a: &DbArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(a.db.as_deref())?;
     match &a.command {
-        DbCommand::Import {
-            folder,
-            subject,
-            visit,
-            trial,
-            site,
-            actor: who,
-            deidentify,
-            trial_id,
-            subject_map,
-            store_dir,
-            mask,
-        } => {
-            let visit = visit
-                .as_deref()
-                .map(str::parse::<Visit>)
-                .transpose()
-                .context("--visit")?;
-            if *deidentify {
-                let (Some(trial_id), Some(db_path)) = (trial_id, store.path()) else {
-                    anyhow::bail!("--deidentify needs --trial-id and a database file");
-                };
-                let subject_map = match subject_map {
-                    Some(p) => SubjectMap::load(p)?,
-                    None => SubjectMap::default(),
-                };
-                let options = DeidImport {
-                    trial_id: trial_id.clone(),
-                    subject_map,
-                    store_dir: store_dir
-                        .clone()
-                        .unwrap_or_else(|| default_store_dir(db_path)),
-                    visit,
-                    site: site.clone(),
-                    masks: crate::cli::export_cmds::masks_for(mask.as_deref())?,
-                };
-                let summary = import_deidentified(
-                    &mut store,
-                    &actor(who.as_deref()),
-                    folder,
-                    &options,
-                    now_utc(),
-                )
-                .context("de-identifying import failed")?;
-                print_summary(&summary);
-                println!("de-identified copies in {}", options.store_dir.display());
-                if summary.studies.is_empty() {
-                    anyhow::bail!("no study was imported");
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            let options = ImportOptions {
-                subject: subject.clone(),
-                visit,
-                trial: trial.clone(),
-                site: site.clone(),
-            };
-            let summary = store
-                .import_folder(&actor(who.as_deref()), folder, &options, now_utc())
-                .with_context(|| format!("cannot import {}", folder.display()))?;
-            print_summary(&summary);
-            if summary.studies.is_empty() {
-                anyhow::bail!("no DICOM study found in {}", folder.display());
-            }
-        }
+        DbCommand::Import { folder, how } => import(&mut store, folder, how)?,
         DbCommand::SubjectCodes {
             trial_id,
             reader,
@@ -247,4 +190,71 @@ pub fn assign(a: &AssignArgs) -> anyhow::Result<ExitCode> {
         a.reader
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Registers the studies of `folder` as `how` says (plain or de-identifying import).
+pub(crate) fn import(
+    store: &mut crate::store::Store,
+    folder: &std::path::Path,
+    how: &ImportArgs,
+) -> anyhow::Result<()> {
+    let ImportArgs {
+        subject,
+        visit,
+        trial,
+        site,
+        actor: who,
+        deidentify,
+        trial_id,
+        subject_map,
+        store_dir,
+        mask,
+    } = how;
+    let visit = visit
+        .as_deref()
+        .map(str::parse::<Visit>)
+        .transpose()
+        .context("--visit")?;
+    if *deidentify {
+        let (Some(trial_id), Some(db_path)) = (trial_id, store.path()) else {
+            anyhow::bail!("--deidentify needs --trial-id and a database file");
+        };
+        let subject_map = match subject_map {
+            Some(p) => SubjectMap::load(p)?,
+            None => SubjectMap::default(),
+        };
+        let options = DeidImport {
+            trial_id: trial_id.clone(),
+            subject_map,
+            store_dir: store_dir
+                .clone()
+                .unwrap_or_else(|| default_store_dir(db_path)),
+            visit,
+            site: site.clone(),
+            masks: crate::cli::export_cmds::masks_for(mask.as_deref())?,
+        };
+        let summary =
+            import_deidentified(store, &actor(who.as_deref()), folder, &options, now_utc())
+                .context("de-identifying import failed")?;
+        print_summary(&summary);
+        println!("de-identified copies in {}", options.store_dir.display());
+        if summary.studies.is_empty() {
+            anyhow::bail!("no study was imported");
+        }
+        return Ok(());
+    }
+    let options = ImportOptions {
+        subject: subject.clone(),
+        visit,
+        trial: trial.clone(),
+        site: site.clone(),
+    };
+    let summary = store
+        .import_folder(&actor(who.as_deref()), folder, &options, now_utc())
+        .with_context(|| format!("cannot import {}", folder.display()))?;
+    print_summary(&summary);
+    if summary.studies.is_empty() {
+        anyhow::bail!("no DICOM study found in {}", folder.display());
+    }
+    Ok(())
 }

@@ -1,0 +1,374 @@
+//! `echolab pacs find|retrieve|send|list|add`: studies from the lab's PACS over DICOMweb.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+
+use super::print_json;
+use crate::pacs::dicomweb::DicomWeb;
+use crate::pacs::endpoints::PASSWORD_ENV;
+use crate::pacs::retrieve::{Progress, RetrieveOptions, retrieve_dicomweb};
+use crate::pacs::{PacsEndpoint, PacsList, StudyQuery};
+
+/// Arguments of `echolab pacs`.
+#[derive(Debug, Args)]
+pub struct PacsArgs {
+    #[command(subcommand)]
+    pub command: PacsCommand,
+}
+
+/// Which PACS, and how to log in.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// DICOMweb base URL (e.g. http://127.0.0.1:8042/dicom-web).
+    #[arg(long, conflicts_with = "pacs")]
+    pub url: Option<String>,
+    /// A PACS of the saved list (`echolab pacs add`).
+    #[arg(long, value_name = "NAME")]
+    pub pacs: Option<String>,
+    /// User (HTTP Basic authentication).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// File holding the password (else $ECHOLAB_PACS_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Seconds to wait for a connection or for each answer.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+/// `pacs` subcommands.
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
+pub enum PacsCommand {
+    /// Search studies (QIDO-RS).
+    Find {
+        #[command(flatten)]
+        conn: Connection,
+        /// Patient ID (wildcards * and ? allowed).
+        #[arg(long)]
+        patient: Option<String>,
+        /// Study date or range: YYYYMMDD, YYYYMMDD-, -YYYYMMDD, YYYYMMDD-YYYYMMDD.
+        #[arg(long, value_name = "RANGE")]
+        study_date: Option<String>,
+        /// Modality in the study (e.g. US).
+        #[arg(long)]
+        modality: Option<String>,
+        /// Accession number.
+        #[arg(long)]
+        accession: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retrieve a study into the image cache (WADO-RS, parallel, checked, resumable) and
+    /// optionally register it in the reading database as `db import` does.
+    Retrieve {
+        #[command(flatten)]
+        conn: Connection,
+        /// Study Instance UID.
+        study_uid: String,
+        /// Image cache folder (default: `pacs-cache` in the user's data directory).
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+        /// Parallel downloads.
+        #[arg(long, default_value_t = 4)]
+        threads: usize,
+        /// Register the complete study in this reading database.
+        #[arg(long, value_name = "DB")]
+        into: Option<PathBuf>,
+        #[command(flatten)]
+        import: super::report_cmds::ImportArgs,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send signed reads to the PACS as Comprehensive SR (STOW-RS): the objects
+    /// `export --format sr` writes.
+    Send {
+        #[command(flatten)]
+        conn: Connection,
+        /// Signed report files.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// The lab's public key file: only reports of signers the lab certified are sent.
+        #[arg(long, value_name = "FILE")]
+        lab_key: PathBuf,
+        /// Folders to look for the measured DICOM files in (besides each report's folder).
+        #[arg(long = "images")]
+        images: Vec<PathBuf>,
+    },
+    /// Show the saved PACS list of this workstation.
+    List,
+    /// Add (or replace) a PACS in the saved list.
+    Add {
+        /// Name.
+        name: String,
+        /// DICOMweb base URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// User for DICOMweb.
+        #[arg(long)]
+        user: Option<String>,
+        /// DIMSE: the PACS's AE title.
+        #[arg(long)]
+        aet: Option<String>,
+        /// DIMSE: host.
+        #[arg(long)]
+        host: Option<String>,
+        /// DIMSE: port.
+        #[arg(long)]
+        port: Option<u16>,
+        /// DIMSE: Echolab's AE title.
+        #[arg(long)]
+        calling_aet: Option<String>,
+    },
+}
+
+fn list_path() -> anyhow::Result<PathBuf> {
+    PacsList::default_path().context("no configuration folder for the PACS list")
+}
+
+fn password(file: Option<&Path>) -> anyhow::Result<Option<String>> {
+    if let Some(f) = file {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        return Ok(Some(text.trim_end_matches(['\r', '\n']).to_owned()));
+    }
+    Ok(std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()))
+}
+
+/// The DICOMweb client of `--url` or `--pacs NAME`.
+fn dicomweb(c: &Connection) -> anyhow::Result<DicomWeb> {
+    let (url, saved_user) = match (&c.url, &c.pacs) {
+        (Some(u), _) => (u.clone(), None),
+        (None, Some(name)) => {
+            let list = PacsList::load(&list_path()?)?;
+            let e = list
+                .get(name)
+                .with_context(|| format!("no PACS called {name:?} in the saved list"))?;
+            let url = e
+                .dicomweb_url
+                .clone()
+                .with_context(|| format!("PACS {name:?} has no DICOMweb URL"))?;
+            (url, e.user.clone())
+        }
+        (None, None) => bail!("give --url URL or --pacs NAME"),
+    };
+    let user = c.user.clone().or(saved_user);
+    let password = password(c.password_file.as_deref())?;
+    Ok(DicomWeb::new(
+        &url,
+        user.as_deref(),
+        password.as_deref(),
+        Duration::from_secs(c.timeout.max(1)),
+    )?)
+}
+
+fn default_cache() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("org", "echolab", "echolab")
+        .map(|d| d.data_dir().join("pacs-cache"))
+        .context("no data folder for the image cache: give --cache DIR")
+}
+
+/// A one-line progress bar on a terminal; a line per tenth otherwise.
+fn progress_printer() -> impl Fn(&Progress) + Sync {
+    let tty = std::io::stderr().is_terminal();
+    let last_tenth = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    move |p: &Progress| {
+        let total = p.total.max(1);
+        let mb = p.bytes as f64 / 1e6;
+        if tty {
+            let filled = p.done * 30 / total;
+            eprint!(
+                "\r[{}{}] {}/{} instances, {mb:.1} MB",
+                "#".repeat(filled),
+                " ".repeat(30 - filled),
+                p.done,
+                p.total
+            );
+            if p.done == p.total {
+                eprintln!();
+            }
+        } else {
+            let tenth = p.done * 10 / total;
+            if last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) != tenth {
+                eprintln!("{}/{} instances, {mb:.1} MB", p.done, p.total);
+            }
+        }
+    }
+}
+
+/// Runs `echolab pacs`.
+pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
+    match &a.command {
+        PacsCommand::Find {
+            conn,
+            patient,
+            study_date,
+            modality,
+            accession,
+            json,
+        } => {
+            let web = dicomweb(conn)?;
+            let q = StudyQuery {
+                patient_id: patient.clone(),
+                study_date: study_date.clone(),
+                modality: modality.clone(),
+                accession: accession.clone(),
+                study_uid: None,
+            };
+            let studies = web.find_studies(&q)?;
+            if *json {
+                print_json(&studies)?;
+            } else {
+                for s in &studies {
+                    println!(
+                        "{}  patient {}  date {}  {}  {} instance(s)  {}",
+                        s.study_uid,
+                        s.patient_id.as_deref().unwrap_or("-"),
+                        s.study_date.as_deref().unwrap_or("-"),
+                        s.modalities.join("/"),
+                        s.instances.map_or("?".to_owned(), |n| n.to_string()),
+                        s.description.as_deref().unwrap_or("")
+                    );
+                }
+                println!("{} stud(ies)", studies.len());
+            }
+        }
+        PacsCommand::Retrieve {
+            conn,
+            study_uid,
+            cache,
+            threads,
+            into,
+            import,
+            json,
+        } => {
+            let web = dicomweb(conn)?;
+            let cache = match cache {
+                Some(c) => c.clone(),
+                None => default_cache()?,
+            };
+            let options = RetrieveOptions {
+                cache_dir: cache,
+                threads: *threads,
+                cancel: None,
+            };
+            let got = retrieve_dicomweb(&web, study_uid, &options, &progress_printer())?;
+            if *json {
+                print_json(&got)?;
+            } else {
+                println!(
+                    "study {} complete in {}: {} instance(s), {} downloaded ({:.1} MB), {} from an earlier run",
+                    got.study_uid,
+                    got.folder.display(),
+                    got.instances,
+                    got.downloaded,
+                    got.bytes as f64 / 1e6,
+                    got.reused
+                );
+            }
+            if let Some(db) = into {
+                let mut store = super::report_cmds::open_store(Some(db))?;
+                super::report_cmds::import(&mut store, &got.folder, import)?;
+            }
+        }
+        PacsCommand::Send {
+            conn,
+            reports,
+            lab_key,
+            images,
+        } => send(conn, reports, lab_key, images)?,
+        PacsCommand::List => {
+            let path = list_path()?;
+            let list = PacsList::load(&path)?;
+            if list.pacs.is_empty() {
+                println!("no PACS saved in {}", path.display());
+            }
+            for p in &list.pacs {
+                println!(
+                    "{}: DICOMweb {}  DIMSE {}@{}:{}",
+                    p.name,
+                    p.dicomweb_url.as_deref().unwrap_or("-"),
+                    p.aet.as_deref().unwrap_or("-"),
+                    p.host.as_deref().unwrap_or("-"),
+                    p.port.map_or("-".to_owned(), |x| x.to_string())
+                );
+            }
+        }
+        PacsCommand::Add {
+            name,
+            url,
+            user,
+            aet,
+            host,
+            port,
+            calling_aet,
+        } => {
+            if url.is_none() && aet.is_none() {
+                bail!("give --url (DICOMweb) or --aet --host --port (DIMSE)");
+            }
+            let path = list_path()?;
+            let mut list = PacsList::load(&path)?;
+            list.upsert(PacsEndpoint {
+                name: name.clone(),
+                dicomweb_url: url.clone(),
+                user: user.clone(),
+                aet: aet.clone(),
+                host: host.clone(),
+                port: *port,
+                calling_aet: calling_aet.clone(),
+            });
+            list.save(&path)?;
+            println!("saved PACS {name:?} in {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the SR of each report (as `export --format sr` does) into a temporary folder and
+/// stores them on the PACS in one STOW-RS request.
+fn send(
+    conn: &Connection,
+    reports: &[PathBuf],
+    lab_key: &Path,
+    images: &[PathBuf],
+) -> anyhow::Result<()> {
+    use crate::export::{ExportFormat, ExportOptions, load_signed};
+    let web = dicomweb(conn)?;
+    let inputs = reports
+        .iter()
+        .map(|p| load_signed(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = ExportOptions {
+        image_dirs: images.to_vec(),
+        trust: Some(crate::signing::lab::LabTrust::from_file(lab_key)?),
+        ..ExportOptions::default()
+    };
+    let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let summary =
+        crate::export::export(&inputs, ExportFormat::Sr, &options, dir.path(), &mut |_| {})?;
+    let mut objects = Vec::new();
+    for f in &summary.files {
+        objects.push(std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?);
+    }
+    for n in &summary.notes {
+        println!("note: {n}");
+    }
+    let outcome = web.store(&objects)?;
+    if !outcome.failed.is_empty() {
+        bail!(
+            "the PACS refused {} of {} SR object(s): {}",
+            outcome.failed.len(),
+            outcome.sent,
+            outcome.failed.join(", ")
+        );
+    }
+    println!("sent {} SR object(s) to {}", outcome.sent, web.url());
+    Ok(())
+}

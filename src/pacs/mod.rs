@@ -1,0 +1,85 @@
+//! Studies from the lab's PACS: search, retrieve into the local image cache, and send signed
+//! results back as DICOM SR.
+//!
+//! Two interfaces, one model ([`crate::dicom::query`]):
+//!
+//! * DICOMweb ([`dicomweb::DicomWeb`]): QIDO-RS search, WADO-RS retrieval of single instances in
+//!   parallel, STOW-RS store; over HTTP(S) with `ureq` (rustls), Basic authentication.
+//! * DIMSE ([`crate::dicom::dimse`]): C-ECHO, C-FIND, C-GET with `dicom-ul`.
+//!
+//! Retrieval ([`retrieve`]) writes every instance atomically into `<cache>/<Study UID>/`, checks
+//! each file's UIDs and the study's instance list against the PACS's own answer, resumes after an
+//! interruption (files already complete are kept), and only then hands the folder to the
+//! reading database's import. A study that is incomplete is never registered.
+//!
+//! The PACS list of a workstation (name, DICOMweb URL or AE title/host/port, user) is
+//! [`endpoints::PacsList`]; passwords never go into it.
+
+mod dicom_json;
+pub mod dicomweb;
+pub mod endpoints;
+mod http;
+mod multipart;
+pub mod retrieve;
+
+pub use crate::dicom::query::{InstanceRef, StudyMatch, StudyQuery};
+pub use endpoints::{PacsEndpoint, PacsList};
+
+/// Errors talking to a PACS: each one line naming the peer and what went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum PacsError {
+    /// The connection could not be made or broke (refused, unknown host, TLS, reset).
+    #[error("{peer}: {message}")]
+    Network {
+        /// URL or AE title@host:port.
+        peer: String,
+        /// What happened.
+        message: String,
+    },
+    /// No answer in time.
+    #[error("{peer}: no answer within {seconds} s")]
+    Timeout {
+        /// URL or AE title@host:port.
+        peer: String,
+        /// The limit.
+        seconds: u64,
+    },
+    /// The PACS answered with an HTTP error status.
+    #[error("{peer}: HTTP {status}{}", reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    Http {
+        /// URL.
+        peer: String,
+        /// Status code.
+        status: u16,
+        /// What the status means (e.g. "wrong user or password").
+        reason: Option<String>,
+    },
+    /// The PACS answered with something that is not what the standard says.
+    #[error("{peer}: malformed answer: {message}")]
+    Malformed {
+        /// URL or AE title.
+        peer: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The retrieved study does not match the PACS's list, or a file is not what was asked for.
+    #[error("{0}")]
+    Incomplete(String),
+    /// The user cancelled.
+    #[error("cancelled")]
+    Cancelled,
+    /// A local file could not be written or read.
+    #[error("{path}: {message}")]
+    File {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Bad input from the user (URL, date range, UID).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Result alias of this module.
+pub type PacsResult<T> = Result<T, PacsError>;
