@@ -25,6 +25,7 @@ pub mod document;
 pub mod export;
 pub mod frame_textures;
 pub mod library;
+pub mod pacs;
 pub mod panels;
 pub mod records;
 pub mod theme;

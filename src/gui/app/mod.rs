@@ -94,6 +94,8 @@ pub struct App {
     pub compare: crate::gui::compare::CompareState,
     /// Review ▸ Reader agreement window.
     pub agreement: crate::gui::agreement::AgreementState,
+    /// File ▸ Open from PACS window.
+    pub pacs: crate::gui::pacs::PacsState,
     /// The adjudication window (Review ▸ Adjudicate…).
     pub adjudication: crate::gui::adjudicate::AdjudicationState,
     loader: Option<Loader<dyn ImageFile>>,
@@ -162,6 +164,7 @@ impl App {
             export: Default::default(),
             compare: Default::default(),
             agreement: Default::default(),
+            pacs: Default::default(),
             adjudication: Default::default(),
             loader,
             decoder,

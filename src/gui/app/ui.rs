@@ -90,6 +90,8 @@ pub fn app_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
     crate::gui::compare::show(&ctx, app);
     // Reader agreement window (applies its own commands).
     crate::gui::agreement::show(&ctx, app);
+    // Open from PACS window (applies its own commands; a retrieved study is opened).
+    crate::gui::pacs::show(&ctx, app);
     commands
 }
 
@@ -136,6 +138,7 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
                 }
                 ui.close();
             }
+            crate::gui::pacs::file_menu_ui(ui, &mut app.pacs);
             ui.separator();
             if ui.button("Export read sheets…").clicked() {
                 out.push(Command::Export(crate::gui::export::ExportCommand::Show(

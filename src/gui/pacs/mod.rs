@@ -1,0 +1,343 @@
+//! File ▸ Open from PACS…: search the lab's PACS (patient / subject id, study date range,
+//! accession), pick a study in the results table, retrieve it into the image cache on a
+//! background thread (progress, Cancel) and open it. The PACS list (name, DICOMweb URL, user) is
+//! saved per workstation ([`crate::pacs::PacsList`]); the password is typed and never saved.
+//!
+//! The window reads [`PacsState`] and returns [`PacsCommand`]s; [`PacsState::apply`] is the one
+//! place that changes it. The app calls [`show`] once per frame; a finished retrieval becomes
+//! the app's own "open these files" command.
+
+mod window;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::gui::App;
+use crate::gui::app::Command;
+use crate::pacs::dicomweb::DicomWeb;
+use crate::pacs::retrieve::{RetrieveOptions, retrieve_dicomweb};
+use crate::pacs::{PacsEndpoint, PacsList, StudyMatch, StudyQuery};
+
+/// A PACS-window intent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PacsCommand {
+    /// Show or hide the window.
+    Show(bool),
+    /// Fill the connection fields from the saved PACS of this index.
+    UseSaved(usize),
+    /// Save the connection fields (name, URL, user) in the workstation's PACS list.
+    SaveEndpoint,
+    /// Search with the form.
+    Search,
+    /// Retrieve this study (index into the results) and open it.
+    Retrieve(usize),
+    /// Stop the running retrieval.
+    Cancel,
+}
+
+/// Text typed into the window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PacsForm {
+    /// Name of the PACS (for the saved list).
+    pub name: String,
+    /// DICOMweb base URL.
+    pub url: String,
+    /// User.
+    pub user: String,
+    /// Password (kept in memory only).
+    pub password: String,
+    /// Patient or subject id.
+    pub patient: String,
+    /// Study date from (YYYYMMDD).
+    pub date_from: String,
+    /// Study date to (YYYYMMDD).
+    pub date_to: String,
+    /// Accession number.
+    pub accession: String,
+}
+
+impl PacsForm {
+    /// The study query of the form (dates become a DICOM range).
+    pub fn query(&self) -> StudyQuery {
+        let (a, b) = (self.date_from.trim(), self.date_to.trim());
+        let study_date = match (a.is_empty(), b.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some(format!("{a}-")),
+            (true, false) => Some(format!("-{b}")),
+            (false, false) if a == b => Some(a.to_owned()),
+            (false, false) => Some(format!("{a}-{b}")),
+        };
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        StudyQuery {
+            patient_id: text(&self.patient),
+            study_date,
+            modality: None,
+            accession: text(&self.accession),
+            study_uid: None,
+        }
+    }
+}
+
+/// What the background job reports.
+#[derive(Debug, Clone, Default)]
+pub struct JobStatus {
+    /// Instances done / listed.
+    pub done: usize,
+    /// Instances listed.
+    pub total: usize,
+    /// Bytes downloaded.
+    pub bytes: u64,
+    /// Set when finished: the folder to open, or the error line.
+    pub finished: Option<Result<PathBuf, String>>,
+}
+
+/// A running search or retrieval.
+#[derive(Debug)]
+pub struct Job {
+    /// What it is doing (shown).
+    pub what: String,
+    /// Shared with the thread.
+    pub status: Arc<Mutex<JobStatus>>,
+    /// Set to stop.
+    pub cancel: Arc<AtomicBool>,
+    /// Results of a search (filled by the thread).
+    pub results: Arc<Mutex<Option<Result<Vec<StudyMatch>, String>>>>,
+}
+
+/// The window's state.
+#[derive(Debug, Default)]
+pub struct PacsState {
+    /// Window open.
+    pub open: bool,
+    /// Form fields.
+    pub form: PacsForm,
+    /// The workstation's saved PACS list.
+    pub saved: PacsList,
+    /// Results of the last search.
+    pub results: Vec<StudyMatch>,
+    /// Last message (errors, confirmations).
+    pub message: Option<String>,
+    /// The running job.
+    pub job: Option<Job>,
+    /// Image cache (default: `pacs-cache` in the user's data directory).
+    pub cache_dir: Option<PathBuf>,
+    pending: Vec<PacsCommand>,
+}
+
+impl PacsState {
+    /// Queues a command (the menu uses this); applied in [`show`].
+    pub fn request(&mut self, command: PacsCommand) {
+        self.pending.push(command);
+    }
+
+    fn client(&self) -> Result<DicomWeb, String> {
+        let user = Some(self.form.user.trim()).filter(|u| !u.is_empty());
+        let password = Some(self.form.password.as_str()).filter(|p| !p.is_empty());
+        DicomWeb::new(&self.form.url, user, password, Duration::from_secs(30))
+            .map_err(|e| e.to_string())
+    }
+
+    fn cache(&self) -> Option<PathBuf> {
+        self.cache_dir.clone().or_else(|| {
+            directories::ProjectDirs::from("org", "echolab", "echolab")
+                .map(|d| d.data_dir().join("pacs-cache"))
+        })
+    }
+
+    /// Applies one command; returns an app command when a study is ready to open.
+    pub fn apply(&mut self, command: PacsCommand) {
+        match command {
+            PacsCommand::Show(open) => {
+                self.open = open;
+                if open && let Some(path) = PacsList::default_path() {
+                    match PacsList::load(&path) {
+                        Ok(list) => {
+                            if self.form.url.is_empty()
+                                && let Some(first) = list.pacs.first()
+                            {
+                                fill(&mut self.form, first);
+                            }
+                            self.saved = list;
+                        }
+                        Err(e) => self.message = Some(e.to_string()),
+                    }
+                }
+            }
+            PacsCommand::UseSaved(i) => {
+                if let Some(e) = self.saved.pacs.get(i).cloned() {
+                    fill(&mut self.form, &e);
+                }
+            }
+            PacsCommand::SaveEndpoint => self.save_endpoint(),
+            PacsCommand::Search => self.start_search(),
+            PacsCommand::Retrieve(i) => self.start_retrieve(i),
+            PacsCommand::Cancel => {
+                if let Some(job) = &self.job {
+                    job.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn save_endpoint(&mut self) {
+        let name = self.form.name.trim();
+        if name.is_empty() || self.form.url.trim().is_empty() {
+            self.message = Some("give the PACS a name and a DICOMweb URL to save it".to_owned());
+            return;
+        }
+        let Some(path) = PacsList::default_path() else {
+            self.message = Some("no configuration folder to save the PACS list in".to_owned());
+            return;
+        };
+        let mut list = self.saved.clone();
+        list.upsert(PacsEndpoint {
+            name: name.to_owned(),
+            dicomweb_url: Some(self.form.url.trim().to_owned()),
+            user: Some(self.form.user.trim().to_owned()).filter(|u| !u.is_empty()),
+            ..Default::default()
+        });
+        self.message = Some(match list.save(&path) {
+            Ok(()) => format!("saved PACS {name:?} in {}", path.display()),
+            Err(e) => e.to_string(),
+        });
+        self.saved = list;
+    }
+
+    fn start_search(&mut self) {
+        if self.job.is_some() {
+            return;
+        }
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return self.message = Some(e),
+        };
+        let query = self.form.query();
+        let results = Arc::new(Mutex::new(None));
+        let status = Arc::new(Mutex::new(JobStatus::default()));
+        let (r, s) = (results.clone(), status.clone());
+        std::thread::spawn(move || {
+            let found = client.find_studies(&query).map_err(|e| e.to_string());
+            if let Ok(mut slot) = r.lock() {
+                *slot = Some(found);
+            }
+            if let Ok(mut st) = s.lock() {
+                st.finished = Some(Ok(PathBuf::new()));
+            }
+        });
+        self.message = None;
+        self.job = Some(Job {
+            what: "Searching…".to_owned(),
+            status,
+            cancel: Arc::new(AtomicBool::new(false)),
+            results,
+        });
+    }
+
+    fn start_retrieve(&mut self, index: usize) {
+        if self.job.is_some() {
+            return;
+        }
+        let Some(study) = self.results.get(index).map(|s| s.study_uid.clone()) else {
+            return;
+        };
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return self.message = Some(e),
+        };
+        let Some(cache) = self.cache() else {
+            self.message = Some("no data folder for the image cache".to_owned());
+            return;
+        };
+        let status = Arc::new(Mutex::new(JobStatus::default()));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (s, c) = (status.clone(), cancel.clone());
+        std::thread::spawn(move || {
+            let options = RetrieveOptions {
+                cache_dir: cache,
+                threads: 4,
+                cancel: Some(&c),
+            };
+            let progress = |p: &crate::pacs::retrieve::Progress| {
+                if let Ok(mut st) = s.lock() {
+                    st.done = p.done;
+                    st.total = p.total;
+                    st.bytes = p.bytes;
+                }
+            };
+            let outcome = retrieve_dicomweb(&client, &study, &options, &progress)
+                .map(|r| r.folder)
+                .map_err(|e| e.to_string());
+            if let Ok(mut st) = s.lock() {
+                st.finished = Some(outcome);
+            }
+        });
+        self.message = None;
+        self.job = Some(Job {
+            what: format!("Retrieving study {}", self.results[index].study_uid),
+            status,
+            cancel,
+            results: Arc::new(Mutex::new(None)),
+        });
+    }
+
+    /// Collects a finished job: search results into the table, a retrieved folder as the path
+    /// to open.
+    fn poll(&mut self) -> Option<PathBuf> {
+        let job = self.job.as_ref()?;
+        let finished = job.status.lock().ok().and_then(|mut s| s.finished.take())?;
+        let search = job.results.lock().ok().and_then(|mut r| r.take());
+        self.job = None;
+        match (search, finished) {
+            (Some(Ok(found)), _) => {
+                self.message = Some(format!("{} stud(ies) found", found.len()));
+                self.results = found;
+                None
+            }
+            (Some(Err(e)), _) => {
+                self.message = Some(e);
+                None
+            }
+            (None, Ok(folder)) => {
+                self.message = Some(format!("retrieved into {}", folder.display()));
+                Some(folder)
+            }
+            (None, Err(e)) => {
+                self.message = Some(format!("retrieval stopped: {e} (nothing was opened)"));
+                None
+            }
+        }
+    }
+}
+
+fn fill(form: &mut PacsForm, e: &PacsEndpoint) {
+    form.name = e.name.clone();
+    form.url = e.dicomweb_url.clone().unwrap_or_default();
+    form.user = e.user.clone().unwrap_or_default();
+}
+
+/// The File menu entry.
+pub fn file_menu_ui(ui: &mut egui::Ui, state: &mut PacsState) {
+    if ui.button("Open from PACS…").clicked() {
+        state.request(PacsCommand::Show(true));
+        ui.close();
+    }
+}
+
+/// The window (when open) and its commands (call once per frame).
+pub fn show(ctx: &egui::Context, app: &mut App) {
+    let mut commands = std::mem::take(&mut app.pacs.pending);
+    if app.pacs.open {
+        commands.extend(window::pacs_window(ctx, &mut app.pacs));
+    }
+    for c in commands {
+        app.pacs.apply(c);
+    }
+    if app.pacs.job.is_some() {
+        ctx.request_repaint_after(Duration::from_millis(100));
+    }
+    if let Some(folder) = app.pacs.poll() {
+        app.apply(ctx, Command::OpenPaths(vec![folder]));
+    }
+}
