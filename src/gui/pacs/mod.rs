@@ -93,6 +93,9 @@ pub struct JobStatus {
     pub finished: Option<Result<PathBuf, String>>,
 }
 
+/// Where a search thread leaves its matches (or the error line).
+pub type SearchSlot = Arc<Mutex<Option<Result<Vec<StudyMatch>, String>>>>;
+
 /// A running search or retrieval.
 #[derive(Debug)]
 pub struct Job {
@@ -103,7 +106,7 @@ pub struct Job {
     /// Set to stop.
     pub cancel: Arc<AtomicBool>,
     /// Results of a search (filled by the thread).
-    pub results: Arc<Mutex<Option<Result<Vec<StudyMatch>, String>>>>,
+    pub results: SearchSlot,
 }
 
 /// The window's state.
