@@ -3,11 +3,13 @@
 //! (its stored draft is empty), saves the draft and signs. The stored signed version must hold
 //! exactly the screen's measurements and grade, every drawing naming its image's SOP Instance
 //! UID and frame; afterwards the read is locked until Amend. An empty read is refused unless
-//! the reader ticks the confirmation.
+//! the reader ticks the confirmation. The signed read is then sent to a throwaway Orthanc as SR
+//! (Reading ▸ Send results to PACS…).
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (COMMON.md)
 
 mod gui_support;
+mod pacs_support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -232,6 +234,28 @@ fn measured_at_launch_then_opened_from_worklist_signs_what_the_screen_shows() {
     h.run_ok();
     let m = &h.state().records.model;
     assert!(!m.windows.sign_dialog, "{:?}", m.sign_error);
+
+    // Reading ▸ Send results to PACS…: the signed read goes to a real PACS as SR.
+    let pacs = pacs_support::Orthanc::start();
+    menu(&mut h, "Send results to PACS…");
+    type_into(&mut h, "DICOMweb URL", &pacs.dicomweb_url());
+    type_into(&mut h, "User", pacs_support::USER);
+    type_into(&mut h, "Password", &pacs.password);
+    h.get_by_label("Send signed read as SR").click();
+    h.run_ok();
+    let started = Instant::now();
+    while h.state().pacs.job.is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the send did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_ok();
+    let message = h.state().pacs.message.clone().unwrap_or_default();
+    assert!(message.starts_with("sent 1 SR object(s)"), "{message}");
+    assert_eq!(pacs.instance_count(), 1);
 
     // The stored signed version is the screen's read.
     let report = stored(&db, &read_id);

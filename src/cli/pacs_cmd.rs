@@ -331,15 +331,14 @@ pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the SR of each report (as `export --format sr` does) into a temporary folder and
-/// stores them on the PACS in one STOW-RS request.
+/// Sends the SR of each signed report (see [`crate::export::pacs_send`]).
 fn send(
     conn: &Connection,
     reports: &[PathBuf],
     lab_key: &Path,
     images: &[PathBuf],
 ) -> anyhow::Result<()> {
-    use crate::export::{ExportFormat, ExportOptions, load_signed};
+    use crate::export::{ExportOptions, load_signed};
     let web = dicomweb(conn)?;
     let inputs = reports
         .iter()
@@ -350,24 +349,10 @@ fn send(
         trust: Some(crate::signing::lab::LabTrust::from_file(lab_key)?),
         ..ExportOptions::default()
     };
-    let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
-    let summary =
-        crate::export::export(&inputs, ExportFormat::Sr, &options, dir.path(), &mut |_| {})?;
-    let mut objects = Vec::new();
-    for f in &summary.files {
-        objects.push(std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?);
-    }
-    for n in &summary.notes {
+    let outcome =
+        crate::export::pacs_send::send_sr(&web, &inputs, &options).map_err(anyhow::Error::msg)?;
+    for n in &outcome.notes {
         println!("note: {n}");
-    }
-    let outcome = web.store(&objects)?;
-    if !outcome.failed.is_empty() {
-        bail!(
-            "the PACS refused {} of {} SR object(s): {}",
-            outcome.failed.len(),
-            outcome.sent,
-            outcome.failed.join(", ")
-        );
     }
     println!("sent {} SR object(s) to {}", outcome.sent, web.url());
     Ok(())

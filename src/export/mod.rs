@@ -23,6 +23,7 @@ pub mod deident;
 pub mod images;
 pub mod json;
 pub mod masks;
+pub mod pacs_send;
 pub mod pdf;
 mod pdf_doc;
 mod pdf_frame;

@@ -150,6 +150,13 @@ fn menu_bar_ui(ui: &mut Ui, app: &mut App) -> Vec<Command> {
         ui.menu_button("Reading", |ui| {
             let menu = crate::gui::records::reading_menu_ui(ui, &app.records.model);
             out.extend(menu.into_iter().map(Command::Records));
+            let signed = app
+                .records
+                .model
+                .current
+                .as_ref()
+                .is_some_and(|c| !c.is_draft());
+            crate::gui::pacs::reading_menu_ui(ui, &mut app.pacs, signed);
         });
         ui.menu_button("Review", |ui| {
             // Adjudication.

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::export::{ExportOptions, SignedInput};
 use crate::gui::App;
 use crate::gui::app::Command;
 use crate::pacs::dicomweb::DicomWeb;
@@ -35,6 +36,8 @@ pub enum PacsCommand {
     Retrieve(usize),
     /// Stop the running retrieval.
     Cancel,
+    /// Send the signed read on screen to the PACS as Comprehensive SR.
+    SendSigned,
 }
 
 /// Text typed into the window.
@@ -91,6 +94,8 @@ pub struct JobStatus {
     pub bytes: u64,
     /// Set when finished: the folder to open, or the error line.
     pub finished: Option<Result<PathBuf, String>>,
+    /// The job was a send (its outcome is a message).
+    pub sent: bool,
 }
 
 /// Where a search thread leaves its matches (or the error line).
@@ -126,6 +131,8 @@ pub struct PacsState {
     pub job: Option<Job>,
     /// Image cache (default: `pacs-cache` in the user's data directory).
     pub cache_dir: Option<PathBuf>,
+    /// The window offers sending the signed read on screen.
+    pub send_offered: bool,
     pending: Vec<PacsCommand>,
 }
 
@@ -176,6 +183,9 @@ impl PacsState {
             PacsCommand::SaveEndpoint => self.save_endpoint(),
             PacsCommand::Search => self.start_search(),
             PacsCommand::Retrieve(i) => self.start_retrieve(i),
+            PacsCommand::SendSigned => {
+                self.message = Some("nothing to send: sign the read first".to_owned());
+            }
             PacsCommand::Cancel => {
                 if let Some(job) = &self.job {
                     job.cancel.store(true, Ordering::Relaxed);
@@ -285,13 +295,57 @@ impl PacsState {
         });
     }
 
+    /// Starts sending `prepared` (the signed read and the export options) on a background
+    /// thread.
+    fn start_send(&mut self, prepared: Result<(SignedInput, ExportOptions), String>) {
+        if self.job.is_some() {
+            return;
+        }
+        let (input, options) = match prepared {
+            Ok(p) => p,
+            Err(e) => return self.message = Some(e),
+        };
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return self.message = Some(e),
+        };
+        let status = Arc::new(Mutex::new(JobStatus::default()));
+        let s = status.clone();
+        std::thread::spawn(move || {
+            let outcome = crate::export::pacs_send::send_sr(&client, &[input], &options).map(|o| {
+                let mut m = format!("sent {} SR object(s) to {}", o.sent, client.url());
+                for n in o.notes {
+                    m.push_str(&format!("\nnote: {n}"));
+                }
+                m
+            });
+            if let Ok(mut st) = s.lock() {
+                st.finished = Some(Err(outcome.unwrap_or_else(|e| format!("not sent: {e}"))));
+                st.sent = true;
+            }
+        });
+        self.message = None;
+        self.job = Some(Job {
+            what: "Sending the signed read…".to_owned(),
+            status,
+            cancel: Arc::new(AtomicBool::new(false)),
+            results: Arc::new(Mutex::new(None)),
+        });
+    }
+
     /// Collects a finished job: search results into the table, a retrieved folder as the path
     /// to open.
     fn poll(&mut self) -> Option<PathBuf> {
         let job = self.job.as_ref()?;
         let finished = job.status.lock().ok().and_then(|mut s| s.finished.take())?;
         let search = job.results.lock().ok().and_then(|mut r| r.take());
+        let sent = job.status.lock().map(|s| s.sent).unwrap_or(false);
         self.job = None;
+        if sent {
+            // A send reports its outcome as a message, success or not.
+            self.message = Some(finished.err().unwrap_or_default());
+            return None;
+        }
         match (search, finished) {
             (Some(Ok(found)), _) => {
                 self.message = Some(format!("{} stud(ies) found", found.len()));
@@ -320,6 +374,61 @@ fn fill(form: &mut PacsForm, e: &PacsEndpoint) {
     form.user = e.user.clone().unwrap_or_default();
 }
 
+/// The signed read on screen as an export input (its signature and the signer's certificate
+/// checked against the database's lab key), with the folders of the open files as image folders.
+fn signed_on_screen(app: &App) -> Result<(SignedInput, ExportOptions), String> {
+    let model = &app.records.model;
+    let current = model
+        .current
+        .as_ref()
+        .filter(|c| !c.is_draft())
+        .ok_or("nothing to send: open and sign a read first")?;
+    let store = model.database().ok_or("no reading database is open")?;
+    let report = current.report.clone();
+    let block = report.signature.as_ref().ok_or("the read is not signed")?;
+    let trust = store.lab_trust(None).map_err(|e| e.to_string())?;
+    let problems = store
+        .check_signer_trust(block, &trust)
+        .map_err(|e| e.to_string())?;
+    if !problems.is_empty() {
+        return Err(format!("not sent: {}", problems.join("; ")));
+    }
+    let bytes = crate::report::render_report(&report)
+        .map_err(|e| e.to_string())?
+        .into_bytes();
+    let mut image_dirs: Vec<PathBuf> = Vec::new();
+    for e in &app.library.entries {
+        if let Some(dir) = e.path.parent()
+            && !image_dirs.iter().any(|d| d == dir)
+        {
+            image_dirs.push(dir.to_owned());
+        }
+    }
+    let input = SignedInput {
+        path: PathBuf::from(format!("{}.json", report.report_id)),
+        bytes,
+        report,
+    };
+    let options = ExportOptions {
+        image_dirs,
+        trust: Some(trust),
+        ..ExportOptions::default()
+    };
+    Ok((input, options))
+}
+
+/// The Reading menu entry (enabled once the read on screen is signed).
+pub fn reading_menu_ui(ui: &mut egui::Ui, state: &mut PacsState, signed: bool) {
+    let b = ui
+        .add_enabled(signed, egui::Button::new("Send results to PACS…"))
+        .on_disabled_hover_text("Sign the read first: only signed reads are sent");
+    if b.clicked() {
+        state.request(PacsCommand::Show(true));
+        state.send_offered = true;
+        ui.close();
+    }
+}
+
 /// The File menu entry.
 pub fn file_menu_ui(ui: &mut egui::Ui, state: &mut PacsState) {
     if ui.button("Open from PACS…").clicked() {
@@ -335,7 +444,12 @@ pub fn show(ctx: &egui::Context, app: &mut App) {
         commands.extend(window::pacs_window(ctx, &mut app.pacs));
     }
     for c in commands {
-        app.pacs.apply(c);
+        if c == PacsCommand::SendSigned {
+            let prepared = signed_on_screen(app);
+            app.pacs.start_send(prepared);
+        } else {
+            app.pacs.apply(c);
+        }
     }
     if app.pacs.job.is_some() {
         ctx.request_repaint_after(Duration::from_millis(100));

@@ -14,6 +14,17 @@ pub fn pacs_window(ctx: &egui::Context, state: &mut PacsState) -> Vec<PacsComman
         .show(ctx, |ui| {
             connection_ui(ui, state, &mut out);
             ui.separator();
+            if state.send_offered {
+                let busy = state.job.is_some();
+                let b = ui
+                    .add_enabled(!busy, egui::Button::new("Send signed read as SR"))
+                    .on_hover_text("The signed read on screen, as DICOM Comprehensive SR (STOW-RS)")
+                    .on_disabled_hover_text("Wait for the running job");
+                if b.clicked() {
+                    out.push(PacsCommand::SendSigned);
+                }
+                ui.separator();
+            }
             search_ui(ui, state, &mut out);
             ui.separator();
             results_ui(ui, state, &mut out);
