@@ -40,19 +40,8 @@ pub fn write_inside(dest_dir: &Path, relative: &Path, bytes: &[u8]) -> std::io::
 /// Writes `bytes` to `path` atomically: temporary file in the same folder, `fsync`, rename,
 /// then `fsync` of the folder (on Unix).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".to_owned());
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{:016x}",
-        std::process::id(),
-        OsRng.next_u64()
-    ));
+    let dir = parent_dir(path);
+    let tmp = temp_name(path);
     let result = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(bytes)?;
@@ -65,6 +54,95 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Files written under temporary names and made durable together, for many small files where an
+/// `fsync` per file would dominate: [`StagedWrites::stage`] writes the bytes to a temporary file
+/// beside the final name (no `fsync`); [`StagedWrites::commit`] `fsync`s every staged file,
+/// renames each to its final name and `fsync`s each folder once. A final name therefore only ever
+/// holds complete, durable bytes. Dropping a batch that was not committed removes its
+/// temporary files.
+#[derive(Debug, Default)]
+pub struct StagedWrites {
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+impl StagedWrites {
+    /// Writes `bytes` for `path` under a temporary name in the same folder.
+    pub fn stage(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let tmp = temp_name(path);
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(bytes));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        self.staged.push((tmp, path.to_owned()));
+        Ok(())
+    }
+
+    /// Number of files staged and not yet committed.
+    pub fn len(&self) -> usize {
+        self.staged.len()
+    }
+
+    /// True when nothing is staged.
+    pub fn is_empty(&self) -> bool {
+        self.staged.is_empty()
+    }
+
+    /// Makes every staged file durable under its final name.
+    pub fn commit(&mut self) -> std::io::Result<()> {
+        for (tmp, _) in &self.staged {
+            File::open(tmp)?.sync_all()?;
+        }
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        while let Some((tmp, path)) = self.staged.pop() {
+            if let Err(e) = fs::rename(&tmp, &path) {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+            let dir = parent_dir(&path);
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        for d in dirs {
+            sync_dir(&d)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagedWrites {
+    fn drop(&mut self) {
+        for (tmp, _) in self.staged.drain(..) {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A temporary name beside `path`: hidden, unique per process and call.
+fn temp_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".to_owned());
+    parent_dir(path).join(format!(
+        ".{name}.tmp-{}-{:016x}",
+        std::process::id(),
+        OsRng.next_u64()
+    ))
 }
 
 #[cfg(unix)]
@@ -94,5 +172,24 @@ mod tests {
         let p = write_inside(&dest, Path::new("1.2.3/read-a.json"), b"ok").unwrap();
         assert_eq!(p, dest.join("1.2.3").join("read-a.json"));
         assert_eq!(fs::read(p).unwrap(), b"ok");
+    }
+
+    #[test]
+    fn staged_writes_appear_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.dcm"), dir.path().join("b.dcm"));
+        let mut batch = StagedWrites::default();
+        batch.stage(&a, b"A").unwrap();
+        batch.stage(&b, b"B").unwrap();
+        assert!(!a.exists() && !b.exists());
+        batch.commit().unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"A");
+        assert!(batch.is_empty());
+        let c = dir.path().join("c.dcm");
+        let mut dropped = StagedWrites::default();
+        dropped.stage(&c, b"C").unwrap();
+        drop(dropped);
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temporary file is left behind");
     }
 }

@@ -1,8 +1,11 @@
 //! Retrieving a study into the local image cache, so that the reading database registers only
 //! complete, checked studies.
 //!
-//! * Every instance is written atomically as `<cache>/<Study UID>/<SOP Instance UID>.dcm` (a
-//!   half-written file never has that name).
+//! * Every instance is written as `<cache>/<Study UID>/<SOP Instance UID>.dcm` through
+//!   [`crate::files::StagedWrites`]: each download thread stages its files under temporary
+//!   names and makes them durable a few at a time (`fsync` of the batch, rename, one `fsync` of
+//!   the folder), so a final name only ever holds complete bytes and the per-file `fsync` does
+//!   not dominate a study of many small instances.
 //! * Each instance's UIDs are read from its bytes before it is written: a PACS that answers with
 //!   another instance, another study or bytes that are not DICOM is refused.
 //! * An interrupted retrieval resumes: instances already in the folder whose UIDs check are kept.
@@ -227,19 +230,39 @@ pub fn retrieve_dicomweb(
         }
     };
     let workers = options.threads.clamp(1, 16).min(todo.len().max(1));
+    // Files staged but not yet durable, per thread; committed in batches of this many.
+    const BATCH: usize = 8;
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
+                let mut staged = crate::files::StagedWrites::default();
+                let commit = |staged: &mut crate::files::StagedWrites| -> bool {
+                    let n = staged.len();
+                    match staged.commit() {
+                        Ok(()) => {
+                            done.fetch_add(n, Ordering::Relaxed);
+                            report();
+                            true
+                        }
+                        Err(e) => {
+                            fail(file_error(&folder, e));
+                            false
+                        }
+                    }
+                };
                 loop {
                     if stop.load(Ordering::Relaxed) {
-                        return;
+                        return; // staged files are removed with `staged`
                     }
                     if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                        fail(PacsError::Cancelled);
-                        return;
+                        commit(&mut staged); // keep what is complete for a resume
+                        return fail(PacsError::Cancelled);
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = todo.get(i) else { return };
+                    let Some(item) = todo.get(i) else {
+                        commit(&mut staged);
+                        return;
+                    };
                     let data = match web.retrieve_instance(study_uid, item) {
                         Ok(d) => d,
                         Err(e) => return fail(e),
@@ -251,12 +274,13 @@ pub fn retrieve_dicomweb(
                         });
                     }
                     let path = instance_path(&folder, &item.sop_instance_uid);
-                    if let Err(e) = crate::files::write_atomic(&path, &data) {
+                    if let Err(e) = staged.stage(&path, &data) {
                         return fail(file_error(&path, e));
                     }
                     bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-                    done.fetch_add(1, Ordering::Relaxed);
-                    report();
+                    if staged.len() >= BATCH && !commit(&mut staged) {
+                        return;
+                    }
                 }
             });
         }
