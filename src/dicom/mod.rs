@@ -56,6 +56,7 @@ mod cache;
 mod codec;
 mod codestream;
 mod color;
+pub mod dimse;
 mod error;
 mod file;
 mod frames;
