@@ -54,6 +54,16 @@ fn names_in(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The bytes from the first Pixel Data tag (7FE0,0010) to the end of a file.
+fn pixel_data_tail(bytes: &[u8]) -> &[u8] {
+    let tag = [0xE0, 0x7F, 0x10, 0x00];
+    let at = bytes
+        .windows(4)
+        .position(|w| w == tag)
+        .expect("no Pixel Data tag");
+    &bytes[at..]
+}
+
 #[test]
 fn echo_answers_and_failures_name_the_peer() {
     let pacs = Orthanc::start();
@@ -152,6 +162,13 @@ fn find_list_and_get_the_sample_study() {
             b.header().transfer_syntax_uid,
             a.header().transfer_syntax_uid,
             "{}: transfer syntax kept",
+            original.display()
+        );
+        // Pixel Data (the last element of these files) is the PACS's bytes, not re-encoded.
+        assert_eq!(
+            pixel_data_tail(&std::fs::read(original).unwrap()),
+            pixel_data_tail(&std::fs::read(dest.path().join(format!("{uid}.dcm"))).unwrap()),
+            "{}: pixel data bytes kept",
             original.display()
         );
         assert_eq!(a.frame_count(), b.frame_count());

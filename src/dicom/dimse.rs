@@ -1297,7 +1297,8 @@ mod tests {
     #[test]
     fn dimse_context_table_fits_one_association() {
         // dicom-ul numbers contexts 1, 3, 5...: at most 128 in one association.
-        assert!(1 + STORAGE_CONTEXTS.len() * STORAGE_TRANSFER_SYNTAXES.len() <= 128);
+        let get_context = 1;
+        assert!(get_context + STORAGE_CONTEXTS.len() * STORAGE_TRANSFER_SYNTAXES.len() <= 128);
         for (uid, _) in STORAGE_CONTEXTS.iter().chain(STORAGE_TRANSFER_SYNTAXES) {
             validate_uid(uid).unwrap();
         }
