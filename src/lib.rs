@@ -5,7 +5,7 @@
 //! | layer | module | what it holds |
 //! |---|---|---|
 //! | files | [`files`] | atomic writes; every file written into a folder stays inside it |
-//! | DICOM | [`dicom`] | opening files, lazy frame decoding, photometric conversion, timing, US-region calibration, UID grammar |
+//! | DICOM | [`dicom`] | opening files, lazy frame decoding, photometric conversion, timing, US-region calibration, UID grammar, PACS over DIMSE (echo, find, get) |
 //! | sample | [`sample`] | the synthetic sample study generator and its ground truth |
 //! | domain | [`catalog`], [`measure`], [`calc`], [`grading`], [`protocol`] | measurement catalog, derivations, guideline grading, trial eligibility |
 //! | records | [`report`], [`store`], [`audit`], [`signing`] | reading reports, the reading database, audit trail, electronic signatures |

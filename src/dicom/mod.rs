@@ -43,6 +43,9 @@
 //!   attributes, set text and code sequences, keep or RLE-encode pixel data, write atomically);
 //!   [`rle_encode_frame`] is the RLE Lossless encoder (also used by the sample generator).
 //! * Errors opening/decoding are [`DicomError`]; nothing here panics on bad input.
+//! * PACS over DIMSE: [`dimse`] — `echo`, `find_studies`, `list_instances`, `get_study`
+//!   (C-GET into Part-10 files, data sets kept as the PACS sent them); errors are
+//!   [`dimse::DimseError`], one line naming the peer.
 //!
 //! Decoding, one frame at a time: native data (LE, BE, deflated) and RLE by our own code,
 //! 8-bit JPEG (baseline, extended, lossless) by libjpeg-turbo 3 (built from vendored source,
@@ -56,6 +59,7 @@ mod cache;
 mod codec;
 mod codestream;
 mod color;
+pub mod dimse;
 mod error;
 mod file;
 mod frames;

@@ -76,7 +76,7 @@ impl Orthanc {
             "Plugins": [DICOMWEB_PLUGIN],
             "DicomWeb": { "Enable": true, "Root": "/dicom-web/" },
             "DicomModalities": { "echolab": [ECHOLAB_AET, "127.0.0.1", move_port] },
-            "DicomCheckCalledAet": false,
+            "DicomCheckCalledAet": true,
             "DicomAlwaysAllowEcho": true,
             "DicomAlwaysAllowStore": true,
             "SaveJobs": false,
