@@ -233,3 +233,99 @@ fn cancelled_get_leaves_no_files() {
     // The PACS is still usable afterwards.
     dimse::echo(&peer).unwrap();
 }
+
+/// The command line over DIMSE: echo, find, retrieve by C-GET into the cache and the reading
+/// database, every frame identical to the uploaded files; a closed port is one line.
+#[test]
+fn command_line_over_dimse_retrieves_and_registers() {
+    let pacs = Orthanc::start();
+    pacs.upload_folder(&sample_dir());
+    let (study, patient) = sample_study();
+    let dir = tempfile::tempdir().unwrap();
+    let port = pacs.dicom_port.to_string();
+    let dimse_args = [
+        "--aet",
+        ORTHANC_AET,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--calling-aet",
+        ECHOLAB_AET,
+    ];
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_echolab"))
+            .args(args)
+            .args(dimse_args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out, text)
+    };
+    let (out, text) = run(&["pacs", "echo"]);
+    assert!(out.status.success() && text.contains("answers"), "{text}");
+    let (out, text) = run(&["pacs", "find", "--patient", &patient, "--json"]);
+    assert!(out.status.success(), "{text}");
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found[0]["study_uid"], study.as_str(), "{found}");
+    let cache = dir.path().join("cache");
+    let db = dir.path().join("lab.sqlite3");
+    let (out, text) = run(&[
+        "pacs",
+        "retrieve",
+        &study,
+        "--cache",
+        cache.to_str().unwrap(),
+        "--into",
+        db.to_str().unwrap(),
+        "--trial",
+        "T1",
+    ]);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("12 instance(s)"), "{text}");
+    for entry in std::fs::read_dir(sample_dir()).unwrap() {
+        let local = entry.unwrap().path();
+        if local.extension().is_none_or(|x| x != "dcm") {
+            continue;
+        }
+        let a = DicomFile::open(&local).unwrap();
+        let sop = a.header().sop_instance_uid.clone().unwrap();
+        let b = DicomFile::open(cache.join(&study).join(format!("{sop}.dcm"))).unwrap();
+        for i in 0..a.frame_count() {
+            assert_eq!(
+                a.frame_rgb(i).unwrap().rgb,
+                b.frame_rgb(i).unwrap().rgb,
+                "{sop} {i}"
+            );
+        }
+    }
+    let store = echolab::store::Store::open_existing(&db).unwrap();
+    let n: i64 = store
+        .connection()
+        .query_row("SELECT COUNT(*) FROM study_files", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 12);
+
+    let closed = pacs_support::free_port().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_echolab"))
+        .args([
+            "pacs",
+            "echo",
+            "--aet",
+            ORTHANC_AET,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &closed,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("connection refused"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

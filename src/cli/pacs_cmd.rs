@@ -1,4 +1,5 @@
-//! `echolab pacs find|retrieve|send|list|add`: studies from the lab's PACS over DICOMweb.
+//! `echolab pacs echo|find|retrieve|send|list|add`: studies from the lab's PACS over DICOMweb or
+//! DIMSE.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -9,10 +10,11 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 
 use super::print_json;
+use crate::dicom::dimse::DimsePeer;
 use crate::pacs::dicomweb::DicomWeb;
 use crate::pacs::endpoints::PASSWORD_ENV;
-use crate::pacs::retrieve::{Progress, RetrieveOptions, retrieve_dicomweb};
-use crate::pacs::{PacsEndpoint, PacsList, StudyQuery};
+use crate::pacs::retrieve::{Progress, RetrieveOptions};
+use crate::pacs::{Pacs, PacsEndpoint, PacsList, StudyQuery};
 
 /// Arguments of `echolab pacs`.
 #[derive(Debug, Args)]
@@ -25,8 +27,20 @@ pub struct PacsArgs {
 #[derive(Debug, Args)]
 pub struct Connection {
     /// DICOMweb base URL (e.g. http://127.0.0.1:8042/dicom-web).
-    #[arg(long, conflicts_with = "pacs")]
+    #[arg(long, conflicts_with_all = ["pacs", "aet"])]
     pub url: Option<String>,
+    /// DIMSE: the PACS's AE title (with --host and --port).
+    #[arg(long, requires_all = ["host", "port"], conflicts_with = "pacs")]
+    pub aet: Option<String>,
+    /// DIMSE: host name or address of the PACS.
+    #[arg(long, requires = "aet")]
+    pub host: Option<String>,
+    /// DIMSE: port of the PACS.
+    #[arg(long, requires = "aet")]
+    pub port: Option<u16>,
+    /// DIMSE: Echolab's AE title (default ECHOLAB, or the saved PACS's).
+    #[arg(long)]
+    pub calling_aet: Option<String>,
     /// A PACS of the saved list (`echolab pacs add`).
     #[arg(long, value_name = "NAME")]
     pub pacs: Option<String>,
@@ -45,7 +59,12 @@ pub struct Connection {
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum PacsCommand {
-    /// Search studies (QIDO-RS).
+    /// Check that the PACS answers (DIMSE C-ECHO, or a DICOMweb search for nothing).
+    Echo {
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// Search studies (QIDO-RS or C-FIND).
     Find {
         #[command(flatten)]
         conn: Connection,
@@ -65,8 +84,8 @@ pub enum PacsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Retrieve a study into the image cache (WADO-RS, parallel, checked, resumable) and
-    /// optionally register it in the reading database as `db import` does.
+    /// Retrieve a study into the image cache (WADO-RS in parallel, or C-GET; checked,
+    /// resumable) and optionally register it in the reading database as `db import` does.
     Retrieve {
         #[command(flatten)]
         conn: Connection,
@@ -142,6 +161,36 @@ fn password(file: Option<&Path>) -> anyhow::Result<Option<String>> {
     Ok(std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()))
 }
 
+/// The PACS of `--url`, `--aet/--host/--port` or `--pacs NAME` (a saved PACS with a DICOMweb
+/// URL is used over DICOMweb, else over DIMSE).
+fn connect(c: &Connection) -> anyhow::Result<Pacs> {
+    let timeout = Duration::from_secs(c.timeout.max(1));
+    let dimse = |aet: &str, host: &str, port: u16, calling: Option<&str>| {
+        let mut peer = DimsePeer::new(aet, host, port, calling.unwrap_or("ECHOLAB"));
+        peer.timeout = timeout;
+        Pacs::Dimse(peer)
+    };
+    if let (Some(aet), Some(host), Some(port)) = (&c.aet, &c.host, c.port) {
+        return Ok(dimse(aet, host, port, c.calling_aet.as_deref()));
+    }
+    if c.url.is_none()
+        && let Some(name) = &c.pacs
+    {
+        let list = PacsList::load(&list_path()?)?;
+        let e = list
+            .get(name)
+            .with_context(|| format!("no PACS called {name:?} in the saved list"))?;
+        if e.dicomweb_url.is_none() {
+            let (Some(aet), Some(host), Some(port)) = (&e.aet, &e.host, e.port) else {
+                bail!("PACS {name:?} has neither a DICOMweb URL nor AE title, host and port");
+            };
+            let calling = c.calling_aet.as_deref().or(e.calling_aet.as_deref());
+            return Ok(dimse(aet, host, port, calling));
+        }
+    }
+    Ok(Pacs::Web(dicomweb(c)?))
+}
+
 /// The DICOMweb client of `--url` or `--pacs NAME`.
 fn dicomweb(c: &Connection) -> anyhow::Result<DicomWeb> {
     let (url, saved_user) = match (&c.url, &c.pacs) {
@@ -157,7 +206,10 @@ fn dicomweb(c: &Connection) -> anyhow::Result<DicomWeb> {
                 .with_context(|| format!("PACS {name:?} has no DICOMweb URL"))?;
             (url, e.user.clone())
         }
-        (None, None) => bail!("give --url URL or --pacs NAME"),
+        (None, None) if c.aet.is_some() => {
+            bail!("this needs DICOMweb (STOW-RS): give --url URL")
+        }
+        (None, None) => bail!("give --url URL, --aet AET --host H --port P, or --pacs NAME"),
     };
     let user = c.user.clone().or(saved_user);
     let password = password(c.password_file.as_deref())?;
@@ -206,6 +258,19 @@ fn progress_printer() -> impl Fn(&Progress) + Sync {
 /// Runs `echolab pacs`.
 pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
     match &a.command {
+        PacsCommand::Echo { conn } => {
+            let pacs = connect(conn)?;
+            match &pacs {
+                Pacs::Dimse(p) => crate::dicom::dimse::echo(p)?,
+                Pacs::Web(w) => {
+                    w.find_studies(&StudyQuery {
+                        study_uid: Some("1.2.3.4.5.6.7.8.9".to_owned()),
+                        ..StudyQuery::default()
+                    })?;
+                }
+            }
+            println!("{} answers", pacs.label());
+        }
         PacsCommand::Find {
             conn,
             patient,
@@ -214,7 +279,7 @@ pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
             accession,
             json,
         } => {
-            let web = dicomweb(conn)?;
+            let pacs = connect(conn)?;
             let q = StudyQuery {
                 patient_id: patient.clone(),
                 study_date: study_date.clone(),
@@ -222,7 +287,7 @@ pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
                 accession: accession.clone(),
                 study_uid: None,
             };
-            let studies = web.find_studies(&q)?;
+            let studies = pacs.find_studies(&q)?;
             if *json {
                 print_json(&studies)?;
             } else {
@@ -249,7 +314,7 @@ pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
             import,
             json,
         } => {
-            let web = dicomweb(conn)?;
+            let pacs = connect(conn)?;
             let cache = match cache {
                 Some(c) => c.clone(),
                 None => default_cache()?,
@@ -259,7 +324,7 @@ pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
                 threads: *threads,
                 cancel: None,
             };
-            let got = retrieve_dicomweb(&web, study_uid, &options, &progress_printer())?;
+            let got = pacs.retrieve(study_uid, &options, &progress_printer())?;
             if *json {
                 print_json(&got)?;
             } else {

@@ -65,6 +65,9 @@ pub enum PacsError {
     /// The retrieved study does not match the PACS's list, or a file is not what was asked for.
     #[error("{0}")]
     Incomplete(String),
+    /// DIMSE failure (association, status, network).
+    #[error(transparent)]
+    Dimse(#[from] crate::dicom::dimse::DimseError),
     /// The user cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -83,3 +86,48 @@ pub enum PacsError {
 
 /// Result alias of this module.
 pub type PacsResult<T> = Result<T, PacsError>;
+
+/// A PACS reached through one of the two interfaces.
+#[derive(Debug, Clone)]
+pub enum Pacs {
+    /// DICOMweb (QIDO-RS / WADO-RS / STOW-RS).
+    Web(dicomweb::DicomWeb),
+    /// DIMSE (C-ECHO / C-FIND / C-GET).
+    Dimse(crate::dicom::dimse::DimsePeer),
+}
+
+impl Pacs {
+    /// URL or `AET@host:port`.
+    pub fn label(&self) -> String {
+        match self {
+            Pacs::Web(w) => w.url().to_owned(),
+            Pacs::Dimse(p) => p.label(),
+        }
+    }
+
+    /// Study search.
+    pub fn find_studies(&self, q: &StudyQuery) -> PacsResult<Vec<StudyMatch>> {
+        match self {
+            Pacs::Web(w) => w.find_studies(q),
+            Pacs::Dimse(p) => {
+                if let Some(d) = q.study_date.as_deref() {
+                    crate::dicom::query::check_date_range(d).map_err(PacsError::Invalid)?;
+                }
+                Ok(crate::dicom::dimse::find_studies(p, q)?)
+            }
+        }
+    }
+
+    /// Retrieves a study into the cache (see [`retrieve`]).
+    pub fn retrieve(
+        &self,
+        study_uid: &str,
+        options: &retrieve::RetrieveOptions<'_>,
+        progress: &(dyn Fn(&retrieve::Progress) + Sync),
+    ) -> PacsResult<retrieve::RetrievedStudy> {
+        match self {
+            Pacs::Web(w) => retrieve::retrieve_dicomweb(w, study_uid, options, progress),
+            Pacs::Dimse(p) => retrieve::retrieve_dimse(p, study_uid, options, progress),
+        }
+    }
+}

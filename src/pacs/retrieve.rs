@@ -299,3 +299,52 @@ pub fn retrieve_dicomweb(
         removed_stale,
     })
 }
+
+/// Retrieves `study_uid` by DIMSE C-GET into the cache. The instance list (C-FIND) is taken
+/// first; instances already complete are kept, but C-GET asks for the whole study, so they are
+/// received again (and rewritten with the same bytes). Returns only when the folder holds exactly
+/// the instances the PACS listed.
+pub fn retrieve_dimse(
+    peer: &crate::dicom::dimse::DimsePeer,
+    study_uid: &str,
+    options: &RetrieveOptions<'_>,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> PacsResult<RetrievedStudy> {
+    let folder = study_folder(&options.cache_dir, study_uid)?;
+    let expected = crate::dicom::dimse::list_instances(peer, study_uid)?;
+    unique_instances(study_uid, &expected)?;
+    let (present, removed_stale) = survey(&folder, study_uid, &expected)?;
+    let reused = present.iter().filter(|p| **p).count();
+    let total = expected.len();
+    let mut done = 0usize;
+    let mut bytes = 0u64;
+    progress(&Progress { done, total, bytes });
+    let mut on_stored = |path: &Path| {
+        done += 1;
+        bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        progress(&Progress {
+            done: done.min(total),
+            total,
+            bytes,
+        });
+    };
+    let outcome =
+        crate::dicom::dimse::get_study(peer, study_uid, &folder, &mut on_stored, options.cancel)?;
+    if outcome.failed > 0 {
+        return Err(PacsError::Incomplete(format!(
+            "{}: {} instance(s) of study {study_uid} could not be sent",
+            peer.label(),
+            outcome.failed
+        )));
+    }
+    check_complete(&folder, study_uid, &expected)?;
+    Ok(RetrievedStudy {
+        study_uid: study_uid.to_owned(),
+        folder,
+        instances: total,
+        downloaded: outcome.stored.len(),
+        reused,
+        bytes,
+        removed_stale,
+    })
+}
