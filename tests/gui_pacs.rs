@@ -85,3 +85,41 @@ fn search_retrieve_and_open_a_study_from_the_pacs() {
         h.step();
     }
 }
+
+#[test]
+fn search_and_retrieve_over_dimse_when_no_url_is_given() {
+    let pacs = Orthanc::start();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    pacs.upload_folder(&sample);
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_harness(dir.path(), [1280.0, 900.0], None);
+    h.state_mut().pacs.cache_dir = Some(dir.path().join("cache"));
+    h.get_by_label("File").click();
+    h.run_ok();
+    h.get_by_label("Open from PACS…").click();
+    h.run_ok();
+    assert!(h.state().pacs.open, "{:?}", h.state().pacs.message);
+    h.get_by_label("DIMSE (when the PACS has no DICOMweb)")
+        .click();
+    h.run_ok();
+    type_into(&mut h, "PACS AE title", pacs_support::ORTHANC_AET);
+    type_into(&mut h, "Host", "127.0.0.1");
+    type_into(&mut h, "Port", &pacs.dicom_port.to_string());
+    type_into(&mut h, "Our AE title", pacs_support::ECHOLAB_AET);
+    h.get_by_label("Search").click();
+    h.run_ok();
+    wait_for_job(&mut h);
+    assert_eq!(
+        h.state().pacs.results.len(),
+        1,
+        "{:?}",
+        h.state().pacs.message
+    );
+    h.get_by_label("Retrieve and open").click();
+    h.run_ok();
+    wait_for_job(&mut h);
+    let message = h.state().pacs.message.clone().unwrap_or_default();
+    assert!(message.starts_with("retrieved into"), "{message}");
+    let files = std::fs::read_dir(dir.path().join("cache")).unwrap().count();
+    assert_eq!(files, 1, "one study folder");
+}

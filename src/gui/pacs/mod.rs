@@ -1,7 +1,7 @@
 //! File ▸ Open from PACS…: search the lab's PACS (patient / subject id, study date range,
 //! accession), pick a study in the results table, retrieve it into the image cache on a
-//! background thread (progress, Cancel) and open it. The PACS list (name, DICOMweb URL, user) is
-//! saved per workstation ([`crate::pacs::PacsList`]); the password is typed and never saved.
+//! background thread (progress, Cancel) and open it, over DICOMweb (URL) or DIMSE (AE title,
+//! host, port). The PACS list (name, URL or AE title/host/port, user) is saved per workstation ([`crate::pacs::PacsList`]); the password is typed and never saved.
 //!
 //! The window reads [`PacsState`] and returns [`PacsCommand`]s; [`PacsState::apply`] is the one
 //! place that changes it. The app calls [`show`] once per frame; a finished retrieval becomes
@@ -14,12 +14,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::dicom::dimse::DimsePeer;
 use crate::export::{ExportOptions, SignedInput};
 use crate::gui::App;
 use crate::gui::app::Command;
 use crate::pacs::dicomweb::DicomWeb;
-use crate::pacs::retrieve::{RetrieveOptions, retrieve_dicomweb};
-use crate::pacs::{PacsEndpoint, PacsList, StudyMatch, StudyQuery};
+use crate::pacs::retrieve::RetrieveOptions;
+use crate::pacs::{Pacs, PacsEndpoint, PacsList, StudyMatch, StudyQuery};
 
 /// A PACS-window intent.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +52,14 @@ pub struct PacsForm {
     pub user: String,
     /// Password (kept in memory only).
     pub password: String,
+    /// DIMSE: the PACS's AE title (used when no DICOMweb URL is given).
+    pub aet: String,
+    /// DIMSE: host.
+    pub host: String,
+    /// DIMSE: port.
+    pub port: String,
+    /// DIMSE: Echolab's AE title (empty: ECHOLAB).
+    pub calling_aet: String,
     /// Patient or subject id.
     pub patient: String,
     /// Study date from (YYYYMMDD).
@@ -133,6 +142,8 @@ pub struct PacsState {
     pub cache_dir: Option<PathBuf>,
     /// The window offers sending the signed read on screen.
     pub send_offered: bool,
+    /// The DIMSE fields are shown.
+    pub show_dimse: bool,
     pending: Vec<PacsCommand>,
 }
 
@@ -140,6 +151,28 @@ impl PacsState {
     /// Queues a command (the menu uses this); applied in [`show`].
     pub fn request(&mut self, command: PacsCommand) {
         self.pending.push(command);
+    }
+
+    /// The PACS of the form: DICOMweb when a URL is given, else DIMSE.
+    fn pacs(&self) -> Result<Pacs, String> {
+        let f = &self.form;
+        if !f.url.trim().is_empty() || f.aet.trim().is_empty() {
+            return self.client().map(Pacs::Web);
+        }
+        let port: u16 = f
+            .port
+            .trim()
+            .parse()
+            .map_err(|_| format!("DIMSE port {:?} is not a number 1–65535", f.port))?;
+        let calling = Some(f.calling_aet.trim()).filter(|c| !c.is_empty());
+        let mut peer = DimsePeer::new(
+            f.aet.trim(),
+            f.host.trim(),
+            port,
+            calling.unwrap_or("ECHOLAB"),
+        );
+        peer.timeout = Duration::from_secs(30);
+        Ok(Pacs::Dimse(peer))
     }
 
     fn client(&self) -> Result<DicomWeb, String> {
@@ -178,6 +211,7 @@ impl PacsState {
             PacsCommand::UseSaved(i) => {
                 if let Some(e) = self.saved.pacs.get(i).cloned() {
                     fill(&mut self.form, &e);
+                    self.show_dimse |= e.aet.is_some();
                 }
             }
             PacsCommand::SaveEndpoint => self.save_endpoint(),
@@ -196,8 +230,11 @@ impl PacsState {
 
     fn save_endpoint(&mut self) {
         let name = self.form.name.trim();
-        if name.is_empty() || self.form.url.trim().is_empty() {
-            self.message = Some("give the PACS a name and a DICOMweb URL to save it".to_owned());
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        if name.is_empty() || (text(&self.form.url).is_none() && text(&self.form.aet).is_none()) {
+            self.message = Some(
+                "give the PACS a name and a DICOMweb URL or an AE title to save it".to_owned(),
+            );
             return;
         }
         let Some(path) = PacsList::default_path() else {
@@ -207,9 +244,12 @@ impl PacsState {
         let mut list = self.saved.clone();
         list.upsert(PacsEndpoint {
             name: name.to_owned(),
-            dicomweb_url: Some(self.form.url.trim().to_owned()),
-            user: Some(self.form.user.trim().to_owned()).filter(|u| !u.is_empty()),
-            ..Default::default()
+            dicomweb_url: text(&self.form.url),
+            user: text(&self.form.user),
+            aet: text(&self.form.aet),
+            host: text(&self.form.host),
+            port: self.form.port.trim().parse().ok(),
+            calling_aet: text(&self.form.calling_aet),
         });
         self.message = Some(match list.save(&path) {
             Ok(()) => format!("saved PACS {name:?} in {}", path.display()),
@@ -222,7 +262,7 @@ impl PacsState {
         if self.job.is_some() {
             return;
         }
-        let client = match self.client() {
+        let client = match self.pacs() {
             Ok(c) => c,
             Err(e) => return self.message = Some(e),
         };
@@ -255,7 +295,7 @@ impl PacsState {
         let Some(study) = self.results.get(index).map(|s| s.study_uid.clone()) else {
             return;
         };
-        let client = match self.client() {
+        let client = match self.pacs() {
             Ok(c) => c,
             Err(e) => return self.message = Some(e),
         };
@@ -279,7 +319,8 @@ impl PacsState {
                     st.bytes = p.bytes;
                 }
             };
-            let outcome = retrieve_dicomweb(&client, &study, &options, &progress)
+            let outcome = client
+                .retrieve(&study, &options, &progress)
                 .map(|r| r.folder)
                 .map_err(|e| e.to_string());
             if let Ok(mut st) = s.lock() {
@@ -372,6 +413,10 @@ fn fill(form: &mut PacsForm, e: &PacsEndpoint) {
     form.name = e.name.clone();
     form.url = e.dicomweb_url.clone().unwrap_or_default();
     form.user = e.user.clone().unwrap_or_default();
+    form.aet = e.aet.clone().unwrap_or_default();
+    form.host = e.host.clone().unwrap_or_default();
+    form.port = e.port.map(|p| p.to_string()).unwrap_or_default();
+    form.calling_aet = e.calling_aet.clone().unwrap_or_default();
 }
 
 /// The signed read on screen as an export input (its signature and the signer's certificate
@@ -429,6 +474,17 @@ pub fn reading_menu_ui(ui: &mut egui::Ui, state: &mut PacsState, signed: bool) {
     }
 }
 
+fn apply_all(app: &mut App, commands: Vec<PacsCommand>) {
+    for c in commands {
+        if c == PacsCommand::SendSigned {
+            let prepared = signed_on_screen(app);
+            app.pacs.start_send(prepared);
+        } else {
+            app.pacs.apply(c);
+        }
+    }
+}
+
 /// The File menu entry.
 pub fn file_menu_ui(ui: &mut egui::Ui, state: &mut PacsState) {
     if ui.button("Open from PACS…").clicked() {
@@ -439,17 +495,15 @@ pub fn file_menu_ui(ui: &mut egui::Ui, state: &mut PacsState) {
 
 /// The window (when open) and its commands (call once per frame).
 pub fn show(ctx: &egui::Context, app: &mut App) {
-    let mut commands = std::mem::take(&mut app.pacs.pending);
-    if app.pacs.open {
-        commands.extend(window::pacs_window(ctx, &mut app.pacs));
+    // Menu requests first, so the window they open is drawn in this frame.
+    let requested = std::mem::take(&mut app.pacs.pending);
+    if !requested.is_empty() {
+        ctx.request_repaint();
     }
-    for c in commands {
-        if c == PacsCommand::SendSigned {
-            let prepared = signed_on_screen(app);
-            app.pacs.start_send(prepared);
-        } else {
-            app.pacs.apply(c);
-        }
+    apply_all(app, requested);
+    if app.pacs.open {
+        let commands = window::pacs_window(ctx, &mut app.pacs);
+        apply_all(app, commands);
     }
     if app.pacs.job.is_some() {
         ctx.request_repaint_after(Duration::from_millis(100));

@@ -71,9 +71,29 @@ fn connection_ui(ui: &mut Ui, state: &mut PacsState, out: &mut Vec<PacsCommand>)
             );
             ui.end_row();
         });
+    ui.checkbox(
+        &mut state.show_dimse,
+        "DIMSE (when the PACS has no DICOMweb)",
+    );
+    if state.show_dimse {
+        egui::Grid::new("pacs_dimse").num_columns(4).show(ui, |ui| {
+            let f = &mut state.form;
+            field(ui, "PACS AE title", egui::TextEdit::singleline(&mut f.aet));
+            field(ui, "Host", egui::TextEdit::singleline(&mut f.host));
+            ui.end_row();
+            field(ui, "Port", egui::TextEdit::singleline(&mut f.port));
+            let calling = egui::TextEdit::singleline(&mut f.calling_aet).hint_text("ECHOLAB");
+            field(ui, "Our AE title", calling);
+            ui.end_row();
+        });
+        ui.label("Leave the DICOMweb URL empty to search and retrieve over DIMSE (C-FIND, C-GET).");
+    }
     if ui
         .button("Save this PACS")
-        .on_hover_text("Name, URL and user are saved on this workstation; the password is not")
+        .on_hover_text(
+            "Name, URL or AE title/host/port and user are saved on this workstation; \
+             the password is not",
+        )
         .clicked()
     {
         out.push(PacsCommand::SaveEndpoint);
@@ -106,10 +126,10 @@ fn search_ui(ui: &mut Ui, state: &mut PacsState, out: &mut Vec<PacsCommand>) {
             ui.end_row();
         });
     let busy = state.job.is_some();
-    let no_url = state.form.url.trim().is_empty();
+    let no_url = state.form.url.trim().is_empty() && state.form.aet.trim().is_empty();
     let search = ui.add_enabled(!busy && !no_url, egui::Button::new("Search"));
     let search = if no_url {
-        search.on_disabled_hover_text("Give the PACS's DICOMweb URL first")
+        search.on_disabled_hover_text("Give the PACS's DICOMweb URL or its AE title first")
     } else {
         search.on_disabled_hover_text("Wait for the running search or retrieval")
     };
