@@ -302,7 +302,10 @@ pub fn pacs(a: &PacsArgs) -> anyhow::Result<ExitCode> {
                         s.description.as_deref().unwrap_or("")
                     );
                 }
-                println!("{} stud(ies)", studies.len());
+                match studies.len() {
+                    1 => println!("1 study"),
+                    n => println!("{n} studies"),
+                }
             }
         }
         PacsCommand::Retrieve {

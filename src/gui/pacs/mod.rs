@@ -389,7 +389,11 @@ impl PacsState {
         }
         match (search, finished) {
             (Some(Ok(found)), _) => {
-                self.message = Some(format!("{} stud(ies) found", found.len()));
+                self.message = Some(match found.len() {
+                    0 => "no study matches".to_owned(),
+                    1 => "1 study found".to_owned(),
+                    n => format!("{n} studies found"),
+                });
                 self.results = found;
                 None
             }
@@ -399,6 +403,7 @@ impl PacsState {
             }
             (None, Ok(folder)) => {
                 self.message = Some(format!("retrieved into {}", folder.display()));
+                self.open = false; // the study is on screen
                 Some(folder)
             }
             (None, Err(e)) => {

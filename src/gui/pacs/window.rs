@@ -55,11 +55,12 @@ fn connection_ui(ui: &mut Ui, state: &mut PacsState, out: &mut Vec<PacsCommand>)
         .show(ui, |ui| {
             field(ui, "Name", egui::TextEdit::singleline(&mut state.form.name));
             ui.end_row();
-            field(
+            wide_field(
                 ui,
                 "DICOMweb URL",
                 egui::TextEdit::singleline(&mut state.form.url)
                     .hint_text("https://pacs.example/dicom-web"),
+                360.0,
             );
             ui.end_row();
             field(ui, "User", egui::TextEdit::singleline(&mut state.form.user));
@@ -102,14 +103,12 @@ fn connection_ui(ui: &mut Ui, state: &mut PacsState, out: &mut Vec<PacsCommand>)
 
 fn search_ui(ui: &mut Ui, state: &mut PacsState, out: &mut Vec<PacsCommand>) {
     egui::Grid::new("pacs_search")
-        .num_columns(4)
+        .num_columns(2)
         .show(ui, |ui| {
             let f = &mut state.form;
-            field(
-                ui,
-                "Patient / subject id",
-                egui::TextEdit::singleline(&mut f.patient),
-            );
+            let patient = egui::TextEdit::singleline(&mut f.patient).hint_text("* and ? allowed");
+            field(ui, "Patient / subject id", patient);
+            ui.end_row();
             field(
                 ui,
                 "Accession",
@@ -118,11 +117,9 @@ fn search_ui(ui: &mut Ui, state: &mut PacsState, out: &mut Vec<PacsCommand>) {
             ui.end_row();
             let from = egui::TextEdit::singleline(&mut f.date_from).hint_text("YYYYMMDD");
             field(ui, "Study date from", from);
-            field(
-                ui,
-                "to",
-                egui::TextEdit::singleline(&mut f.date_to).hint_text("YYYYMMDD"),
-            );
+            ui.end_row();
+            let to = egui::TextEdit::singleline(&mut f.date_to).hint_text("YYYYMMDD");
+            field(ui, "to", to);
             ui.end_row();
         });
     let busy = state.job.is_some();
@@ -150,13 +147,20 @@ fn results_ui(ui: &mut Ui, state: &PacsState, out: &mut Vec<PacsCommand>) {
                 .num_columns(6)
                 .striped(true)
                 .show(ui, |ui| {
-                    for h in ["Patient", "Date", "Modalities", "Images", "Description", ""] {
+                    for h in [
+                        "Patient",
+                        "Study date",
+                        "Modalities",
+                        "Images",
+                        "Description",
+                        "",
+                    ] {
                         ui.label(RichText::new(h).strong());
                     }
                     ui.end_row();
                     for (i, s) in state.results.iter().enumerate() {
                         ui.label(s.patient_id.as_deref().unwrap_or("-"));
-                        ui.label(s.study_date.as_deref().unwrap_or("-"));
+                        ui.label(date(s.study_date.as_deref()));
                         ui.label(s.modalities.join("/"));
                         ui.label(s.instances.map_or("?".to_owned(), |n| n.to_string()));
                         ui.label(s.description.as_deref().unwrap_or(""));
@@ -199,6 +203,22 @@ fn job_ui(ui: &mut Ui, state: &PacsState, out: &mut Vec<PacsCommand>) {
 
 /// A label and its text field, tied together for assistive technology (and tests).
 fn field(ui: &mut Ui, label: &str, edit: egui::TextEdit<'_>) {
+    wide_field(ui, label, edit, 180.0);
+}
+
+/// [`field`] of a given width.
+fn wide_field(ui: &mut Ui, label: &str, edit: egui::TextEdit<'_>, width: f32) {
     let l = ui.label(label);
-    ui.add(edit).labelled_by(l.id);
+    ui.add(edit.desired_width(width)).labelled_by(l.id);
+}
+
+/// `YYYYMMDD` as `YYYY-MM-DD` (anything else as it is).
+fn date(d: Option<&str>) -> String {
+    match d {
+        Some(d) if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])
+        }
+        Some(d) => d.to_owned(),
+        None => "-".to_owned(),
+    }
 }
