@@ -26,8 +26,12 @@ fn wait_for_job(h: &mut egui_kittest::Harness<'_, echolab::gui::App>) {
     h.run_ok();
 }
 
-#[test]
-fn search_retrieve_and_open_a_study_from_the_pacs() {
+/// A PACS holding the sample study, and the app with File ▸ Open from PACS… open.
+fn open_pacs_window() -> (
+    Orthanc,
+    tempfile::TempDir,
+    egui_kittest::Harness<'static, echolab::gui::App>,
+) {
     let pacs = Orthanc::start();
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     pacs.upload_folder(&sample);
@@ -38,6 +42,12 @@ fn search_retrieve_and_open_a_study_from_the_pacs() {
     h.run_ok();
     h.get_by_label("Open from PACS…").click();
     h.run_ok();
+    (pacs, dir, h)
+}
+
+#[test]
+fn search_retrieve_and_open_a_study_from_the_pacs() {
+    let (pacs, _dir, mut h) = open_pacs_window();
     type_into(&mut h, "DICOMweb URL", &pacs.dicomweb_url());
     type_into(&mut h, "User", USER);
 
@@ -89,16 +99,7 @@ fn search_retrieve_and_open_a_study_from_the_pacs() {
 
 #[test]
 fn search_and_retrieve_over_dimse_when_no_url_is_given() {
-    let pacs = Orthanc::start();
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    pacs.upload_folder(&sample);
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = app_harness(dir.path(), [1280.0, 900.0], None);
-    h.state_mut().pacs.cache_dir = Some(dir.path().join("cache"));
-    h.get_by_label("File").click();
-    h.run_ok();
-    h.get_by_label("Open from PACS…").click();
-    h.run_ok();
+    let (pacs, dir, mut h) = open_pacs_window();
     assert!(h.state().pacs.open, "{:?}", h.state().pacs.message);
     h.get_by_label("DIMSE (when the PACS has no DICOMweb)")
         .click();

@@ -244,6 +244,34 @@ pub const STORAGE_TRANSFER_SYNTAXES: &[(&str, &str)] = &[
     ("1.2.840.10008.1.2.5", "RLE Lossless"),
 ];
 
+/// Sends a request with an identifier (C-FIND, C-GET) on context `pc`; returns its message id.
+fn send_request(
+    s: &mut Session<'_>,
+    pc: u8,
+    ts: &dicom_transfer_syntax_registry::TransferSyntax,
+    sop_class: &str,
+    command_field: u16,
+    keys: &InMemDicomObject,
+    what: &str,
+) -> Result<u16, DimseError> {
+    let mut data = Vec::new();
+    keys.write_dataset_with_ts(&mut data, ts)
+        .map_err(|e| DimseError::InvalidRequest {
+            peer: s.peer.label(),
+            reason: format!("{what}: {e}"),
+        })?;
+    let id = s.message_id();
+    let cmd = encode_command(&[
+        (CMD_AFFECTED_SOP_CLASS, CmdValue::Uid(sop_class.to_owned())),
+        (CMD_FIELD, CmdValue::U16(command_field)),
+        (CMD_MESSAGE_ID, CmdValue::U16(id)),
+        (CMD_PRIORITY, CmdValue::U16(0)),
+        (CMD_DATA_SET_TYPE, CmdValue::U16(DATA_SET_PRESENT)),
+    ]);
+    s.send(pc, &cmd, Some(&data))?;
+    Ok(id)
+}
+
 /// C-ECHO: checks the PACS answers DICOM at all (Verification service).
 pub fn echo(peer: &DimsePeer) -> Result<(), DimseError> {
     let mut s = Session::open(peer, &[(VERIFICATION, generic_syntaxes())], &[])?;
@@ -299,24 +327,15 @@ fn c_find(
             service: "Study Root C-FIND".to_owned(),
         })?;
     let ts = transfer_syntax(peer, &ts_uid)?;
-    let mut data = Vec::new();
-    keys.write_dataset_with_ts(&mut data, ts)
-        .map_err(|e| DimseError::InvalidRequest {
-            peer: peer.label(),
-            reason: format!("cannot encode the query: {e}"),
-        })?;
-    let id = s.message_id();
-    let cmd = encode_command(&[
-        (
-            CMD_AFFECTED_SOP_CLASS,
-            CmdValue::Uid(STUDY_ROOT_FIND.to_owned()),
-        ),
-        (CMD_FIELD, CmdValue::U16(C_FIND_RQ)),
-        (CMD_MESSAGE_ID, CmdValue::U16(id)),
-        (CMD_PRIORITY, CmdValue::U16(0)),
-        (CMD_DATA_SET_TYPE, CmdValue::U16(DATA_SET_PRESENT)),
-    ]);
-    s.send(pc, &cmd, Some(&data))?;
+    let id = send_request(
+        s,
+        pc,
+        ts,
+        STUDY_ROOT_FIND,
+        C_FIND_RQ,
+        keys,
+        "cannot encode the query",
+    )?;
     let mut matches = Vec::new();
     loop {
         let msg = s.receive()?;
@@ -539,24 +558,15 @@ pub fn get_study(
         (tags::QUERY_RETRIEVE_LEVEL, VR::CS, "STUDY"),
         (tags::STUDY_INSTANCE_UID, VR::UI, study_uid),
     ]);
-    let mut data = Vec::new();
-    keys.write_dataset_with_ts(&mut data, ts)
-        .map_err(|e| DimseError::InvalidRequest {
-            peer: peer.label(),
-            reason: format!("cannot encode the retrieve identifier: {e}"),
-        })?;
-    let id = s.message_id();
-    let cmd = encode_command(&[
-        (
-            CMD_AFFECTED_SOP_CLASS,
-            CmdValue::Uid(STUDY_ROOT_GET.to_owned()),
-        ),
-        (CMD_FIELD, CmdValue::U16(C_GET_RQ)),
-        (CMD_MESSAGE_ID, CmdValue::U16(id)),
-        (CMD_PRIORITY, CmdValue::U16(0)),
-        (CMD_DATA_SET_TYPE, CmdValue::U16(DATA_SET_PRESENT)),
-    ]);
-    s.send(pc, &cmd, Some(&data))?;
+    let id = send_request(
+        &mut s,
+        pc,
+        ts,
+        STUDY_ROOT_GET,
+        C_GET_RQ,
+        &keys,
+        "cannot encode the retrieve identifier",
+    )?;
 
     let mut stored: Vec<PathBuf> = Vec::new();
     let cancelled = || cancel.is_some_and(|c| c.load(Ordering::SeqCst));
