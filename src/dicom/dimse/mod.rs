@@ -275,12 +275,7 @@ fn send_request(
 /// C-ECHO: checks the PACS answers DICOM at all (Verification service).
 pub fn echo(peer: &DimsePeer) -> Result<(), DimseError> {
     let mut s = Session::open(peer, &[(VERIFICATION, generic_syntaxes())], &[])?;
-    let (pc, _) = s
-        .context_for(VERIFICATION)
-        .ok_or_else(|| DimseError::NotAccepted {
-            peer: peer.label(),
-            service: "Verification (C-ECHO)".to_owned(),
-        })?;
+    let (pc, _) = s.require_context(VERIFICATION, "Verification (C-ECHO)")?;
     let id = s.message_id();
     let cmd = encode_command(&[
         (
@@ -320,12 +315,7 @@ fn c_find(
     keys: &InMemDicomObject,
 ) -> Result<Vec<InMemDicomObject>, DimseError> {
     let peer = s.peer;
-    let (pc, ts_uid) = s
-        .context_for(STUDY_ROOT_FIND)
-        .ok_or_else(|| DimseError::NotAccepted {
-            peer: peer.label(),
-            service: "Study Root C-FIND".to_owned(),
-        })?;
+    let (pc, ts_uid) = s.require_context(STUDY_ROOT_FIND, "Study Root C-FIND")?;
     let ts = transfer_syntax(peer, &ts_uid)?;
     let id = send_request(
         s,
@@ -532,12 +522,7 @@ pub fn get_study(
     }
     let classes: Vec<&str> = STORAGE_CONTEXTS.iter().map(|(c, _)| *c).collect();
     let mut s = Session::open(peer, &contexts, &classes)?;
-    let (pc, ts_uid) = s
-        .context_for(STUDY_ROOT_GET)
-        .ok_or_else(|| DimseError::NotAccepted {
-            peer: peer.label(),
-            service: "Study Root C-GET".to_owned(),
-        })?;
+    let (pc, ts_uid) = s.require_context(STUDY_ROOT_GET, "Study Root C-GET")?;
     let storage_ok = s.assoc.as_ref().is_some_and(|a| {
         classes.iter().any(|c| {
             a.requestor_roles_for(c).scp

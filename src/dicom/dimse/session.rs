@@ -163,6 +163,19 @@ impl<'p> Session<'p> {
         })
     }
 
+    /// The accepted context of `abstract_syntax`, or `NotAccepted` naming `service`.
+    pub(super) fn require_context(
+        &self,
+        abstract_syntax: &str,
+        service: &str,
+    ) -> Result<(u8, String), DimseError> {
+        self.context_for(abstract_syntax)
+            .ok_or_else(|| DimseError::NotAccepted {
+                peer: self.peer.label(),
+                service: service.to_owned(),
+            })
+    }
+
     pub(super) fn context_by_id(&self, id: u8) -> Option<(String, String)> {
         self.assoc.as_ref().and_then(|a| {
             a.presentation_contexts()
