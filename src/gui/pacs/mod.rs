@@ -101,14 +101,20 @@ pub struct JobStatus {
     pub total: usize,
     /// Bytes downloaded.
     pub bytes: u64,
-    /// Set when finished: the folder to open, or the error line.
-    pub finished: Option<Result<PathBuf, String>>,
-    /// The job was a send (its outcome is a message).
-    pub sent: bool,
+    /// Set when finished.
+    pub finished: Option<JobEnd>,
 }
 
-/// Where a search thread leaves its matches (or the error line).
-pub type SearchSlot = Arc<Mutex<Option<Result<Vec<StudyMatch>, String>>>>;
+/// How a job ended.
+#[derive(Debug, Clone)]
+pub enum JobEnd {
+    /// A search: the matches, or the error line.
+    Found(Result<Vec<StudyMatch>, String>),
+    /// A retrieval: the folder to open, or the error line.
+    Retrieved(Result<PathBuf, String>),
+    /// A send: what happened, success or not.
+    Sent(String),
+}
 
 /// A running search or retrieval.
 #[derive(Debug)]
@@ -119,8 +125,6 @@ pub struct Job {
     pub status: Arc<Mutex<JobStatus>>,
     /// Set to stop.
     pub cancel: Arc<AtomicBool>,
-    /// Results of a search (filled by the thread).
-    pub results: SearchSlot,
 }
 
 /// The window's state.
@@ -217,9 +221,8 @@ impl PacsState {
             PacsCommand::SaveEndpoint => self.save_endpoint(),
             PacsCommand::Search => self.start_search(),
             PacsCommand::Retrieve(i) => self.start_retrieve(i),
-            PacsCommand::SendSigned => {
-                self.message = Some("nothing to send: sign the read first".to_owned());
-            }
+            // Needs the app's signed read: [`show`] starts it.
+            PacsCommand::SendSigned => {}
             PacsCommand::Cancel => {
                 if let Some(job) = &self.job {
                     job.cancel.store(true, Ordering::Relaxed);
@@ -267,16 +270,12 @@ impl PacsState {
             Err(e) => return self.message = Some(e),
         };
         let query = self.form.query();
-        let results = Arc::new(Mutex::new(None));
         let status = Arc::new(Mutex::new(JobStatus::default()));
-        let (r, s) = (results.clone(), status.clone());
+        let s = status.clone();
         std::thread::spawn(move || {
             let found = client.find_studies(&query).map_err(|e| e.to_string());
-            if let Ok(mut slot) = r.lock() {
-                *slot = Some(found);
-            }
             if let Ok(mut st) = s.lock() {
-                st.finished = Some(Ok(PathBuf::new()));
+                st.finished = Some(JobEnd::Found(found));
             }
         });
         self.message = None;
@@ -284,7 +283,6 @@ impl PacsState {
             what: "Searching…".to_owned(),
             status,
             cancel: Arc::new(AtomicBool::new(false)),
-            results,
         });
     }
 
@@ -324,7 +322,7 @@ impl PacsState {
                 .map(|r| r.folder)
                 .map_err(|e| e.to_string());
             if let Ok(mut st) = s.lock() {
-                st.finished = Some(outcome);
+                st.finished = Some(JobEnd::Retrieved(outcome));
             }
         });
         self.message = None;
@@ -332,7 +330,6 @@ impl PacsState {
             what: format!("Retrieving study {}", self.results[index].study_uid),
             status,
             cancel,
-            results: Arc::new(Mutex::new(None)),
         });
     }
 
@@ -361,8 +358,9 @@ impl PacsState {
                 m
             });
             if let Ok(mut st) = s.lock() {
-                st.finished = Some(Err(outcome.unwrap_or_else(|e| format!("not sent: {e}"))));
-                st.sent = true;
+                st.finished = Some(JobEnd::Sent(
+                    outcome.unwrap_or_else(|e| format!("not sent: {e}")),
+                ));
             }
         });
         self.message = None;
@@ -370,7 +368,6 @@ impl PacsState {
             what: "Sending the signed read…".to_owned(),
             status,
             cancel: Arc::new(AtomicBool::new(false)),
-            results: Arc::new(Mutex::new(None)),
         });
     }
 
@@ -379,16 +376,13 @@ impl PacsState {
     fn poll(&mut self) -> Option<PathBuf> {
         let job = self.job.as_ref()?;
         let finished = job.status.lock().ok().and_then(|mut s| s.finished.take())?;
-        let search = job.results.lock().ok().and_then(|mut r| r.take());
-        let sent = job.status.lock().map(|s| s.sent).unwrap_or(false);
         self.job = None;
-        if sent {
-            // A send reports its outcome as a message, success or not.
-            self.message = Some(finished.err().unwrap_or_default());
-            return None;
-        }
-        match (search, finished) {
-            (Some(Ok(found)), _) => {
+        match finished {
+            JobEnd::Sent(message) => {
+                self.message = Some(message);
+                None
+            }
+            JobEnd::Found(Ok(found)) => {
                 self.message = Some(match found.len() {
                     0 => "no study matches".to_owned(),
                     1 => "1 study found".to_owned(),
@@ -397,16 +391,16 @@ impl PacsState {
                 self.results = found;
                 None
             }
-            (Some(Err(e)), _) => {
+            JobEnd::Found(Err(e)) => {
                 self.message = Some(e);
                 None
             }
-            (None, Ok(folder)) => {
+            JobEnd::Retrieved(Ok(folder)) => {
                 self.message = Some(format!("retrieved into {}", folder.display()));
                 self.open = false; // the study is on screen
                 Some(folder)
             }
-            (None, Err(e)) => {
+            JobEnd::Retrieved(Err(e)) => {
                 self.message = Some(format!("retrieval stopped: {e} (nothing was opened)"));
                 None
             }
