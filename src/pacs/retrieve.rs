@@ -119,19 +119,18 @@ fn survey(
             present[i] = check_instance(&bytes, study_uid, item).is_ok();
         }
     }
-    let listed: BTreeSet<String> = expected
+    // Listed instances already complete: the only files kept.
+    let complete: BTreeSet<String> = expected
         .iter()
-        .map(|e| format!("{}.dcm", e.sop_instance_uid))
+        .zip(&present)
+        .filter(|(_, ok)| **ok)
+        .map(|(e, _)| format!("{}.dcm", e.sop_instance_uid))
         .collect();
     let mut removed = 0;
     for entry in std::fs::read_dir(folder).map_err(|e| file_error(folder, e))? {
         let entry = entry.map_err(|e| file_error(folder, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let keep = listed.contains(&name)
-            && expected
-                .iter()
-                .zip(&present)
-                .any(|(e, ok)| *ok && name == format!("{}.dcm", e.sop_instance_uid));
+        let keep = complete.contains(&name);
         if !keep && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
             std::fs::remove_file(entry.path()).map_err(|e| file_error(&entry.path(), e))?;
             if !name.starts_with('.') {
@@ -142,8 +141,15 @@ fn survey(
     Ok((present, removed))
 }
 
-/// The final check: the folder holds exactly the listed instances, each one checked.
-fn check_complete(folder: &Path, study_uid: &str, expected: &[InstanceRef]) -> PacsResult<()> {
+/// The final check: the folder holds exactly the listed instances. With `read_each`, each
+/// file's UIDs are read back too (files another writer put there, e.g. DIMSE's C-GET); files
+/// this module checked before writing them are not read again.
+fn check_complete(
+    folder: &Path,
+    study_uid: &str,
+    expected: &[InstanceRef],
+    read_each: bool,
+) -> PacsResult<()> {
     let mut names = BTreeSet::new();
     for entry in std::fs::read_dir(folder).map_err(|e| file_error(folder, e))? {
         let entry = entry.map_err(|e| file_error(folder, e))?;
@@ -162,7 +168,7 @@ fn check_complete(folder: &Path, study_uid: &str, expected: &[InstanceRef]) -> P
             folder.display()
         )));
     }
-    for item in expected {
+    for item in expected.iter().filter(|_| read_each) {
         let path = instance_path(folder, &item.sop_instance_uid);
         let bytes = std::fs::read(&path).map_err(|e| file_error(&path, e))?;
         check_instance(&bytes, study_uid, item)
@@ -288,7 +294,7 @@ pub fn retrieve_dicomweb(
     if let Some(e) = first_error.into_inner().ok().flatten() {
         return Err(e);
     }
-    check_complete(&folder, study_uid, &expected)?;
+    check_complete(&folder, study_uid, &expected, false)?;
     Ok(RetrievedStudy {
         study_uid: study_uid.to_owned(),
         folder,
@@ -337,7 +343,7 @@ pub fn retrieve_dimse(
             outcome.failed
         )));
     }
-    check_complete(&folder, study_uid, &expected)?;
+    check_complete(&folder, study_uid, &expected, true)?;
     Ok(RetrievedStudy {
         study_uid: study_uid.to_owned(),
         folder,
